@@ -1,0 +1,83 @@
+#!/bin/sh
+# Integration tests: the real kernel, built from source and booted in QEMU.
+# Builds the default kernel (or reuses the cache), then checks the pipeline
+# end to end and every bad input it must refuse.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+. tests/tap.sh
+S=scripts
+MODE=${MODE:-auto}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hmmbench-it.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+echo "# building the default kernel (cached after the first time)"
+start=$(date +%s)
+build=$($S/kernel-build) || { echo "not ok 1 kernel-build"; echo "0 passed, 1 failed"; exit 1; }
+t_report ok "kernel-build: $(jq -r .release "$build/build-info.json") in $(( $(date +%s) - start ))s"
+kernel=$build/arch/x86/boot/bzImage
+vm() { $S/vm-run --accel "$MODE" --timeout 300 --kernel "$kernel" "$@"; }
+
+# the pipeline: command, stdout, stderr and exit status round trip
+vm --out "$tmp/echo" -- sh -c 'echo to-stdout; echo to-stderr >&2; exit 7' \
+	> "$tmp/echo.out" 2> "$tmp/echo.err"
+rc=$?
+if [ $rc -eq 7 ] && grep -qx to-stdout "$tmp/echo.out" && grep -qx to-stderr "$tmp/echo.err" &&
+	[ -s "$tmp/echo/vm/console.log" ]; then
+	t_report ok "vm-run returns stdout, stderr, exit status and the console log"
+else
+	t_report fail "vm-run round trip" "rc=$rc out=$(cat "$tmp/echo.out") err=$(tail -n3 "$tmp/echo.err")"
+fi
+
+vm --out "$tmp/write" -- sh -c 'echo from-guest > "$HMMBENCH_OUT/file"' > /dev/null 2>&1
+if [ "$(cat "$tmp/write/file" 2>/dev/null)" = from-guest ]; then
+	t_report ok "the guest writes the shared results directory"
+else
+	t_report fail "the guest writes the shared results directory"
+fi
+
+vm --out "$tmp/numa" -- sh -c 'ls -d /sys/devices/system/node/node* | wc -l; nproc' \
+	> "$tmp/numa.out" 2>/dev/null
+if [ "$(tr '\n' ' ' < "$tmp/numa.out")" = "2 2 " ]; then
+	t_report ok "the default guest has 2 NUMA nodes and 2 vCPUs"
+else
+	t_report fail "2 NUMA nodes and 2 vCPUs" "got: $(cat "$tmp/numa.out")"
+fi
+
+expect_ok "preflight passes: test_hmm, config, hmm-tests" \
+	vm --out "$tmp/preflight" -- scripts/preflight "$build/hmm-tests"
+grep '^preflight:' "$T_LOG/out" 2>/dev/null | sed 's/^/# /'
+
+expect_ok "icount mode boots and runs a command" \
+	vm --accel icount --out "$tmp/icount" -- sh -c 'test "$HMMBENCH_MODE" = icount'
+
+expect_ok "HMM_DMIRROR_EXCLUSIVE round trip (hmmbench mark, verified)" \
+	vm --out "$tmp/mark" -- bench/hmmbench run --quick --bench mark --out "$tmp/mark/results.json"
+
+# bad inputs: each a clear one-line error and a non-zero exit
+expect_fail "KSRC that is not a kernel tree" "is not a kernel source tree" \
+	$S/kernel-build --ksrc "$tmp"
+n_before=$(ls "${HMMBENCH_CACHE:-$HOME/.cache/hmmbench}/src" | wc -l)
+expect_fail "a patch that does not apply" "0002-does-not-apply.patch does not apply" \
+	$S/kernel-build --patches tests/fixtures/series-bad
+n_after=$(ls "${HMMBENCH_CACHE:-$HOME/.cache/hmmbench}/src" | wc -l)
+if [ "$n_before" -eq "$n_after" ]; then
+	t_report ok "a failed series leaves no patched tree behind"
+else
+	t_report fail "a failed series leaves no patched tree behind" "$n_before -> $n_after trees"
+fi
+printf 'CONFIG_TEST_HMM=y\nCONFIG_KVM_INTEL=y\n' > "$tmp/bad.config"
+expect_fail "a config option that cannot be set" "not set in the final .config.*CONFIG_KVM_INTEL=y" \
+	$S/kernel-config "$(scripts/kernel-source)" "$tmp/kbuild" "$tmp/bad.config"
+expect_fail "no qemu" "not found: install qemu-system-x86" \
+	env QEMU=/nonexistent/qemu-system-x86_64 $S/vm-run --kernel "$kernel" -- true
+expect_fail "a missing bzImage" "does not exist" \
+	$S/vm-run --kernel "$tmp/no-such-bzImage" -- true
+expect_fail "a guest that panics" "guest kernel failed: .*Kernel panic.*console log" \
+	vm --init /nonexistent-init --out "$tmp/panic" -- true
+expect_fail "a guest that hangs past its timeout" "guest hung: no exit after 20s" \
+	$S/vm-run --accel "$MODE" --timeout 20 --kernel "$kernel" --out "$tmp/hang" -- sleep 600
+expect_fail "bad vm-run parameters" "take positive integers" \
+	$S/vm-run --kernel "$kernel" --cpus two -- true
+
+t_done
