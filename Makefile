@@ -22,7 +22,7 @@ deps:
 	@scripts/deps.sh
 
 bench: deps
-	@$(MAKE) -s -C bench
+	@$(MAKE) -s --no-print-directory -C bench
 
 kernel: deps
 	@$(KBUILD)
@@ -41,7 +41,7 @@ run: bench
 		$(if $(PATCHES),--patches "$(PATCHES)") --config "$(CONFIG)"
 
 unit-test: bench
-	@$(MAKE) -s -C bench test
+	@$(MAKE) -s --no-print-directory -C bench test
 
 integration-test: bench
 	@tests/integration.sh

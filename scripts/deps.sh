@@ -3,7 +3,7 @@
 # is missing, so make targets can call it every time at almost no cost.
 set -eu
 
-PKGS="build-essential flex bison bc libelf-dev libssl-dev dwarves cpio xz-utils
+PKGS="build-essential flex bison bc libelf-dev libssl-dev zlib1g-dev dwarves cpio xz-utils
 linux-source-6.1 qemu-system-x86 busybox-static ccache pkg-config linux-perf
 libnuma-dev numactl libhwloc-dev hwloc libjansson-dev gnuplot-nox jq"
 

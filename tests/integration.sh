@@ -51,8 +51,46 @@ grep '^preflight:' "$T_LOG/out" 2>/dev/null | sed 's/^/# /'
 expect_ok "icount mode boots and runs a command" \
 	vm --accel icount --out "$tmp/icount" -- sh -c 'test "$HMMBENCH_MODE" = icount'
 
-expect_ok "HMM_DMIRROR_EXCLUSIVE round trip (hmmbench mark, verified)" \
-	vm --out "$tmp/mark" -- bench/hmmbench run --quick --bench mark --out "$tmp/mark/results.json"
+# a short real run of every benchmark, each verifying what it measured
+# (mark is the HMM_DMIRROR_EXCLUSIVE round trip: marked, CHECK_EXCLUSIVE,
+# data copied back intact)
+expect_ok "hmmbench run --quick: mark, restore, fork verified in the guest" \
+	vm --kernel-info "$build/build-info.json" --out "$tmp/quick" -- \
+	bench/hmmbench run --quick --out "$tmp/quick/results.json"
+r=$tmp/quick/results.json
+expect_ok "the results validate against the schema" bench/hmmbench validate "$r"
+for b in mark restore fork; do
+	n=$(jq --arg b $b '[.benchmarks[] | select(.name == $b) | .points[] |
+		select(.status == "ok")] | length' "$r" 2>/dev/null)
+	if [ "${n:-0}" -gt 0 ] && [ "$(jq -r .status "$r")" = complete ]; then
+		t_report ok "$b: $n points ok, run complete"
+	else
+		t_report fail "$b has ok points in a complete run" "ok points: ${n:-none}"
+	fi
+done
+thp=$(jq -r '[.benchmarks[] | select(.name == "mark") | .points[] |
+	select(.params.state == "thp" and .params.pages >= 512)][0] | "\(.status): \(.reason)"' "$r")
+case $thp in
+"unsupported: EBUSY"*) t_report ok "mark on THP is unsupported on 6.1, with the reason ($thp)" ;;
+*) t_report fail "mark on THP is unsupported on 6.1" "got: $thp" ;;
+esac
+if jq -e '.context.perf_events | (.supported | length > 0) and
+	all(.unsupported[]; (.reason | length) > 0)' "$r" > /dev/null; then
+	t_report ok "perf events: $(jq -r '.context.perf_events.unsupported | map(.event) | join(", ")' "$r") recorded as unsupported, with reasons"
+else
+	t_report fail "perf events recorded as supported or unsupported with a reason"
+fi
+expect_ok "restore's reference faults are in the same run" \
+	jq -e '[.benchmarks[] | select(.name == "restore") | .points[] | .params.fault] |
+		(index("exclusive") != null) and (index("minor") != null) and (index("anon") != null)' "$r"
+
+# the runner's own bad inputs
+expect_fail "hmmbench without test_hmm" "/dev/hmm_dmirror0 missing" \
+	bench/hmmbench run --bench mark --out "$tmp/host.json"
+expect_fail "hmmbench with a bad parameter" "no selected benchmark has a parameter" \
+	bench/hmmbench run --bench mark --param nosuch=1
+expect_fail "hmmbench with an unknown benchmark" "no benchmark 'nosuch'" \
+	bench/hmmbench run --bench nosuch
 
 # bad inputs: each a clear one-line error and a non-zero exit
 expect_fail "KSRC that is not a kernel tree" "is not a kernel source tree" \

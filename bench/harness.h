@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The harness as the CLI drives it. */
+#ifndef HMMBENCH_HARNESS_H
+#define HMMBENCH_HARNESS_H
+
+#include <jansson.h>
+
+#include "hmmbench.h"
+
+/* Sweep values of a benchmark's params, then of cpu_node and mem_node. */
+#define HB_NR_SWEEPS	(HB_MAX_PARAMS + 2)
+
+extern const struct hb_bench *const hb_benches[];
+extern const struct hb_param hb_common_params[];
+
+struct hb_sel {
+	const struct hb_bench *bench;
+	long *sweep[HB_NR_SWEEPS];
+	size_t nsweep[HB_NR_SWEEPS];
+};
+
+struct hb_opts {
+	struct hb_sel *sel;
+	size_t nsel;
+	unsigned int reps;	/* 0: each benchmark's own */
+	bool quick;
+	const char *out;
+	const char *mode;
+	json_t *argv;
+};
+
+int hb_nparams(const struct hb_bench *b);
+/* The param of @b at sweep index @i (common params after the bench's). */
+const struct hb_param *hb_sweep_param(const struct hb_bench *b, int i);
+/* Runs the selected benchmarks; returns the process exit status. */
+int hb_run(const struct hb_opts *o);
+/* Prints a results file's points and summaries as text. */
+void hb_print_summary(const json_t *root, FILE *f);
+
+#endif

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+
+#include "hmm.h"
+
+int hmm_cmd(int fd, unsigned long req, void *addr, void *buf,
+	    unsigned long npages, unsigned long *cpages)
+{
+	struct hmm_dmirror_cmd cmd = {
+		.addr = (uintptr_t)addr,
+		.ptr = (uintptr_t)buf,
+		.npages = npages,
+	};
+
+	while (ioctl(fd, req, &cmd)) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	if (cpages)
+		*cpages = cmd.cpages;
+	return 0;
+}
+
+int hmm_exclusive(int fd, void *addr, unsigned long npages)
+{
+	int ret = hmm_cmd(fd, HMM_DMIRROR_CHECK_EXCLUSIVE, addr, NULL, npages,
+			  NULL);
+
+	if (ret == -EPERM)
+		return 1;
+	return ret;
+}

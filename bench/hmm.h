@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The test_hmm driver's uAPI (lib/test_hmm_uapi.h, unchanged from 5.14 to
+ * at least 6.15), which kernel headers do not install.
+ */
+#ifndef HMMBENCH_HMM_H
+#define HMMBENCH_HMM_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define HMM_DEVICE	"/dev/hmm_dmirror0"
+
+struct hmm_dmirror_cmd {
+	__u64 addr;	/* user address the device reads or writes */
+	__u64 ptr;	/* buffer the device's data is copied to or from */
+	__u64 npages;
+	__u64 cpages;	/* out: pages copied */
+	__u64 faults;	/* out: device page faults */
+};
+
+#define HMM_DMIRROR_EXCLUSIVE		_IOWR('H', 0x05, struct hmm_dmirror_cmd)
+#define HMM_DMIRROR_CHECK_EXCLUSIVE	_IOWR('H', 0x06, struct hmm_dmirror_cmd)
+
+/*
+ * One test_hmm command on @npages pages at @addr, device data to/from @buf.
+ * Returns 0 or -errno; *@cpages (if not NULL) gets the pages copied.
+ */
+int hmm_cmd(int fd, unsigned long req, void *addr, void *buf,
+	    unsigned long npages, unsigned long *cpages);
+
+/*
+ * CHECK_EXCLUSIVE: 1 while some page of the range is still mapped exclusive
+ * by the device (the driver returns -EPERM), 0 once the CPU revoked them
+ * all, or -errno.
+ */
+int hmm_exclusive(int fd, void *addr, unsigned long npages);
+
+#endif

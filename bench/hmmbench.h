@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What a benchmark sees. A benchmark is one bench_*.c file defining a
+ * struct hb_bench (name, parameters with their sweeps, callbacks) plus one
+ * entry in HB_BENCHES. The harness owns the rest: sweeps, warm-up,
+ * repetitions interleaved across points, CPU and memory placement, timing
+ * with the timer overhead subtracted, perf counters, statistics and output.
+ *
+ * Each visit of a point runs setup, pass, verify and teardown, so every pass
+ * starts from fresh state. Only the code between hb_begin() and hb_end() is
+ * timed; a pass may time several regions (one sample each). A pass whose
+ * verify fails contributes nothing, and its point is marked failed.
+ */
+#ifndef HMMBENCH_H
+#define HMMBENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "results.h"
+#include "stats.h"
+
+#define HB_MAX_PARAMS	6
+#define PAGE_SZ		4096UL
+
+/* The benchmark table: one X() per bench_*.c, naming its struct hb_bench. */
+#define HB_BENCHES(X)	X(bench_mark) X(bench_restore) X(bench_fork)
+
+struct hb_param {
+	const char *name;
+	const char *desc;
+	const char *def;		/* default sweep, e.g. "1,16,256" */
+	const char *quick;		/* sweep under --quick; NULL: def */
+	long min, max;			/* bounds of an integer parameter */
+	const char *const *choices;	/* NULL-terminated names; NULL: integer */
+};
+
+struct hb_point {
+	const struct hb_bench *bench;
+	long v[HB_MAX_PARAMS];	/* in params[] order; a choice is its index */
+	int cpu_node, mem_node;	/* placement parameters every benchmark has */
+	int hmm_fd;		/* /dev/hmm_dmirror0 */
+	unsigned int visit;	/* counts visits: fresh data patterns per pass */
+	bool warmup;		/* this visit's samples are thrown away */
+	/* bench->priv_size bytes, zeroed once and kept across visits */
+	void *priv;
+};
+
+struct hb_meter;
+
+struct hb_bench {
+	const char *name;
+	const char *desc;
+	const char *op;		/* what one timed op is: "page", "access" */
+	unsigned int reps;	/* passes per point unless --reps */
+	size_t priv_size;
+	struct hb_param params[HB_MAX_PARAMS + 1];	/* ends at name NULL */
+	int (*setup)(struct hb_point *pt);
+	int (*pass)(struct hb_point *pt, struct hb_meter *m);
+	int (*verify)(struct hb_point *pt);
+	void (*teardown)(struct hb_point *pt);
+	/* optional: derived metrics of one point, and across points */
+	void (*metrics)(struct hb_point *pt, const struct hb_stats *st);
+	void (*summary)(struct hb_point *const *pts, size_t n);
+};
+
+/* Callbacks return 0 or one of these, after saying why with hb_fail() etc. */
+enum { HB_FAILED = -1, HB_UNSUPPORTED = -2 };
+
+int hb_fail(struct hb_point *pt, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int hb_unsupported(struct hb_point *pt, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Timing: counters on, clock; ... clock, counters off, one sample per op. */
+void hb_begin(struct hb_meter *m);
+void hb_end(struct hb_meter *m, unsigned long nops);
+/* Page faults counted by @m so far in this pass, or -1 if not countable. */
+long long hb_meter_faults(struct hb_meter *m);
+
+/*
+ * Run @fn in @n threads at once, thread i bound to the i-th CPU (modulo) of
+ * the point's CPU node, each timing with its own meter; merged into @m.
+ */
+int hb_threads(struct hb_point *pt, struct hb_meter *m, unsigned int n,
+	       int (*fn)(struct hb_point *pt, struct hb_meter *m,
+			 unsigned int idx));
+
+/* Lets the calling thread run on any CPU. */
+void hb_unbind_cpu(void);
+/* How many CPUs NUMA node @node has. */
+int hb_node_cpus(int node);
+
+/* Data patterns: word i of a buffer filled with @seed. */
+static inline uint64_t hb_pattern(uint64_t seed, size_t i)
+{
+	return (seed + i) * 0x9e3779b97f4a7c15ULL;
+}
+
+void hb_fill(void *p, size_t len, uint64_t seed);
+/* Index of the first word that differs from the pattern, or -1. */
+long hb_check(const void *p, size_t len, uint64_t seed);
+/* Fails @pt unless every page of [addr, addr + len) is on its memory node. */
+int hb_check_node(struct hb_point *pt, void *addr, size_t len);
+
+/* Time is nanoseconds, or guest instructions in icount mode. */
+bool hb_icount(void);
+const char *hb_time_unit(void);
+
+/* Derived metrics of a point, and summary metrics of a benchmark. */
+void hb_metric(struct hb_point *pt, const char *name, double value,
+	       const char *unit, enum hb_direction dir);
+/* @pt names the group: its params, except @skip (-1: none). */
+void hb_summary(const struct hb_point *pt, int skip, const char *name,
+		double value, const char *unit, enum hb_direction dir);
+/* A point's statistics, or NULL if it has none (not ok). */
+const struct hb_stats *hb_point_stats(const struct hb_point *pt);
+/* The point among @pts equal to @pt except for param @idx, which is @val. */
+struct hb_point *hb_point_like(struct hb_point *const *pts, size_t n,
+			       const struct hb_point *pt, int idx, long val);
+
+#endif
