@@ -33,4 +33,51 @@ int hb_bootstrap_median_ci(const double *x, size_t n, unsigned int resamples,
 int hb_linfit(const double *x, const double *y, size_t n,
 	      double *slope, double *intercept, double *r2);
 
+/*
+ * Comparing two kernels (tools/hmmbench-compare, docs/compare.md).
+ *
+ * Mann-Whitney U, two-sided, the way scipy.stats.mannwhitneyu's default
+ * (method "auto", use_continuity) does it: the exact distribution of U when
+ * one side has at most 8 values and there are no ties, otherwise the normal
+ * approximation with tie correction and continuity correction.
+ */
+struct hb_mwu {
+	double u;	/* U of x: pairs with x > y, ties counting 1/2 */
+	double p;	/* two-sided p-value */
+	int exact;	/* 1: exact distribution; 0: normal approximation */
+};
+
+int hb_mannwhitneyu(const double *x, size_t nx, const double *y, size_t ny,
+		    struct hb_mwu *r);
+/* The smallest two-sided p the exact test can reach: 2 / C(nx + ny, nx). */
+double hb_mwu_min_p(size_t nx, size_t ny);
+/* The type 7 median of x without touching x; NAN if n is 0. */
+double hb_median(const double *x, size_t n);
+
+/*
+ * One side of a comparison: the samples of one metric in each round (boot)
+ * of a result set. Rounds may hold different numbers of samples.
+ */
+struct hb_rounds {
+	size_t nrounds;
+	const double *const *x;	/* x[r][0..n[r]-1] */
+	const size_t *n;
+};
+
+#define HB_RATIO_RESAMPLES	2000
+
+/* The median of all samples of all rounds together. */
+double hb_rounds_median(const struct hb_rounds *s);
+/*
+ * Hierarchical percentile bootstrap of median(cand) / median(base): each
+ * resample draws the rounds of a side with replacement, then, inside each
+ * drawn round, as many samples as it has, with replacement, and pools them.
+ * Drawing rounds keeps the boot-to-boot variance in the interval, which
+ * pooling every sample would hide. With one round a side it is the plain
+ * bootstrap. Seeded, so the same inputs give the same interval.
+ */
+int hb_bootstrap_ratio_ci(const struct hb_rounds *base,
+			  const struct hb_rounds *cand, unsigned int resamples,
+			  uint64_t seed, double level, double *lo, double *hi);
+
 #endif

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Comparing result sets (docs/compare.md): loading the rounds of a set,
+ * matching metrics across rounds and sets, the per-metric statistics and
+ * verdict, and the thresholds file. Shared by tools/hmmbench-compare and
+ * anything else that needs a verdict.
+ */
+#ifndef HMMBENCH_COMPARE_H
+#define HMMBENCH_COMPARE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "results.h"
+#include "stats.h"
+
+#define HB_ALPHA_DEFAULT	0.01
+/*
+ * The effect compare asks for where no thresholds rule applies (a mode
+ * without measured A/A noise). gate never uses it: it refuses to run.
+ */
+#define HB_THRESHOLD_FALLBACK	1.0
+
+enum hb_kind {
+	HB_KIND_HEADLINE,	/* a point's median: every sample of every round */
+	HB_KIND_DERIVED,	/* another point metric: one value per round */
+	HB_KIND_SUMMARY,	/* a benchmark's summary metric: one per round */
+};
+
+enum hb_state { HB_ST_OK, HB_ST_UNSUPPORTED, HB_ST_FAILED, HB_ST_INCOMPLETE };
+
+/* One metric of a set, gathered over its rounds. */
+struct hb_metric {
+	char *id;		/* "bench/name:k=v,k=v": stable, for patterns */
+	char *bench, *name, *unit, *params;	/* params: "k=v,k=v" */
+	const json_t *params_obj;	/* round 0's params object */
+	const char *op;		/* the benchmark's op: page, access, fork */
+	enum hb_kind kind;
+	enum hb_direction dir;
+	enum hb_state state;
+	const char *reason;	/* why not ok (from the first such round) */
+	size_t seen;		/* rounds that have the metric (value or null) */
+	size_t nrounds;		/* rounds with a value: x[0..nrounds-1] */
+	double **x;		/* samples (headline) or the one value */
+	size_t *n;
+	json_t *counters;	/* headline: event -> per-op, ops-weighted */
+};
+
+/* A result set: the rounds (boots) of one kernel. */
+struct hb_set {
+	char *label;		/* the argument as given */
+	size_t nrounds;
+	char **paths;
+	json_t **roots;
+	const char *mode, *time_unit, *kernel;	/* from round 0 */
+	const json_t *context;			/* round 0's context */
+	size_t nmetrics;
+	struct hb_metric *metrics;
+	json_t *index;				/* id -> index in metrics */
+};
+
+/*
+ * @arg: a results file, a directory (its DIR/X/results.json if there are
+ * any, else its DIR/X.json, sorted), or a comma-separated list of files. Fails, naming the problem, on an
+ * unreadable or invalid file, an empty set, or rounds that do not belong
+ * together (different kernels, modes or metrics).
+ */
+int hb_set_load(struct hb_set *set, const char *arg, char *err, size_t errlen);
+void hb_set_free(struct hb_set *set);
+const struct hb_metric *hb_set_find(const struct hb_set *set, const char *id);
+/* Why @set is not fit to gate on (not complete, a point failed), or NULL. */
+const char *hb_set_unfit(const struct hb_set *set, char *buf, size_t len);
+
+/* Thresholds: lines "MODE METRIC-PATTERN PERCENT", the last match wins. */
+struct hb_threshold_rule {
+	char *mode, *pattern;
+	double percent;
+	int line;
+};
+
+struct hb_thresholds {
+	char *path;
+	size_t n;
+	struct hb_threshold_rule *rules;
+};
+
+int hb_thresholds_load(struct hb_thresholds *t, const char *path,
+		       char *err, size_t errlen);
+void hb_thresholds_free(struct hb_thresholds *t);
+/* The percent for @id in @mode, or -1 with no matching rule. */
+double hb_threshold_for(const struct hb_thresholds *t, const char *mode,
+			const char *id);
+bool hb_thresholds_have_mode(const struct hb_thresholds *t, const char *mode);
+
+enum hb_verdict {
+	HB_V_IMPROVED, HB_V_REGRESSED, HB_V_UNCHANGED, HB_V_UNSUPPORTED,
+	HB_V_UNTESTED,	/* no test possible: too few rounds, no ratio */
+	HB_V_FAILED,	/* a side failed or is incomplete */
+	HB_V_MISSING,	/* only one side has the metric */
+};
+
+const char *hb_verdict_name(enum hb_verdict v);
+
+struct hb_cmp {
+	const struct hb_metric *b, *c;	/* NULL when the side lacks it */
+	double bmed, cmed;	/* medians of the pooled samples / round values */
+	double ratio;		/* cmed / bmed */
+	double change;		/* percent, normalised: positive is better */
+	double lo, hi;		/* 95% CI of the ratio; NAN if none */
+	double p;		/* Mann-Whitney two-sided; NAN if no test */
+	bool exact;
+	const char *basis;	/* what was tested: "samples", "rounds" */
+	double threshold;	/* percent; NAN if no rule applies */
+	enum hb_verdict verdict;
+	char reason[192];
+};
+
+struct hb_comparison {
+	const struct hb_set *base, *cand;
+	double alpha;
+	size_t n;
+	struct hb_cmp *m;
+	/* geometric mean of the normalised ratios of comparable headlines */
+	double geomean;		/* percent, positive is better; NAN if none */
+	size_t geomean_n;
+	size_t counts[HB_V_MISSING + 1];
+	char problem[1024];	/* contexts that do not compare; "" if fine */
+};
+
+/*
+ * Compare every metric of @base with @cand. Thresholds come from @th (may be
+ * NULL: significance only) for @mode (NULL: the sets' mode).
+ */
+int hb_compare(const struct hb_set *base, const struct hb_set *cand,
+	       const struct hb_thresholds *th, const char *mode, double alpha,
+	       struct hb_comparison *out, char *err, size_t errlen);
+void hb_comparison_free(struct hb_comparison *cmp);
+
+/*
+ * A/A noise of one metric of two sets of the same kernel: how far apart
+ * the medians of two groups of its rounds can fall when nothing changed.
+ * All rounds of both sets are split every way into groups of the two sets'
+ * sizes (at most HB_NOISE_SPLITS splits, else that many seeded random ones);
+ * returns the largest |median(S) / median(T) - 1| over the splits, with
+ * the median over splits in *typical. NAN if no split has a positive
+ * median (no ratio).
+ */
+#define HB_NOISE_SPLITS		1000
+double hb_aa_noise(const struct hb_metric *a, const struct hb_metric *b,
+		   double *typical, size_t *splits);
+
+#endif

@@ -1,0 +1,177 @@
+#!/bin/sh
+# The hmmbench-compare command line on the synthetic sets of
+# tests/fixtures/compare (gen-sets.py): exit codes, KTAP, every report
+# format, the noise subcommand, and the inputs gate must refuse.
+# Run: make -C tools test (builds the tool first), or tests/compare.sh.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+. tests/tap.sh
+T=${HMMBENCH_COMPARE:-tools/hmmbench-compare}
+F=tests/fixtures/compare
+TH="--thresholds $F/thresholds"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hmmbench-compare-test.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+[ -x "$T" ] || { echo "not ok 1 $T is not built (make -C tools)"; echo "0 passed, 1 failed"; exit 1; }
+rounds() { echo "$F/sets/$1/1.json,$F/sets/$1/2.json,$F/sets/$1/3.json"; }
+
+# expect_exit NAME CODE CMD...: CMD must exit CODE (stdout in $T_LOG/out)
+expect_exit() {
+	name=$1 code=$2
+	shift 2
+	"$@" > "$T_LOG/out" 2> "$T_LOG/err"
+	rc=$?
+	if [ $rc -eq "$code" ]; then
+		t_report ok "$name"
+	else
+		t_report fail "$name" "exit $rc, want $code: $(tail -n 5 "$T_LOG/err")"
+	fi
+}
+
+# expect_gate2 NAME PATTERN BASE CAND: exit 2, one stderr line matching
+expect_gate2() {
+	name=$1 pattern=$2
+	shift 2
+	$T gate ${GATE_TH:-$TH} "$@" > "$T_LOG/out" 2> "$T_LOG/err"
+	rc=$?
+	if [ $rc -eq 2 ] && [ "$(wc -l < "$T_LOG/err")" -eq 1 ] &&
+		grep -q -E -- "$pattern" "$T_LOG/err" && grep -q '^not ok 1 inputs # ' "$T_LOG/out"; then
+		t_report ok "$name: $(cat "$T_LOG/err")"
+	else
+		t_report fail "$name" "exit $rc: $(cat "$T_LOG/err")"
+	fi
+}
+
+# gate verdicts and exit codes
+expect_exit "gate: A/A (3 vs 3 rounds) exits 0" 0 $T gate $TH "$(rounds base)" "$(rounds aa)"
+cp "$T_LOG/out" "$tmp/aa.ktap"
+expect_exit "gate: restore 10% slower exits 1" 1 $T gate $TH "$(rounds base)" "$(rounds regressed)"
+cp "$T_LOG/out" "$tmp/reg.ktap"
+expect_exit "gate: restore 10% faster exits 0" 0 $T gate $TH "$(rounds base)" "$(rounds improved)"
+cp "$T_LOG/out" "$tmp/imp.ktap"
+expect_exit "gate: directories of 5 rounds, regressed, exits 1" 1 $T gate $TH $F/sets/base $F/sets/regressed
+
+n=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$tmp/reg.ktap")
+lines=$(grep -c -E '^(not )?ok [0-9]+ ' "$tmp/reg.ktap")
+if head -n1 "$tmp/reg.ktap" | grep -qx 'KTAP version 1' && [ "$n" = "$lines" ] && [ "$n" -gt 0 ]; then
+	t_report ok "gate: KTAP header and a plan of $n matching $lines results"
+else
+	t_report fail "gate: KTAP plan" "$(head -n 5 "$tmp/reg.ktap")"
+fi
+if grep -q '^not ok [0-9]* restore/ns_per_access:fault=exclusive,.* # regressed ' "$tmp/reg.ktap" &&
+	[ "$(grep -c '^not ok' "$tmp/reg.ktap")" -eq 1 ]; then
+	t_report ok "gate: exactly the shifted metric is 'not ok'"
+else
+	t_report fail "gate: the shifted metric" "$(grep '^not ok' "$tmp/reg.ktap")"
+fi
+if grep -q '^ok [0-9]* mark/ns_per_page:pages=64,state=thp,.* # SKIP unsupported: EBUSY' "$tmp/aa.ktap"; then
+	t_report ok "gate: unsupported points are '# SKIP' with the reason"
+else
+	t_report fail "gate: unsupported SKIP" "$(grep thp "$tmp/aa.ktap")"
+fi
+if grep -q '^ok [0-9]* restore/ns_per_access:fault=exclusive,.* # improved ' "$tmp/imp.ktap"; then
+	t_report ok "gate: an improvement is 'ok' and says improved"
+else
+	t_report fail "gate: improvement" "$(grep exclusive "$tmp/imp.ktap")"
+fi
+
+expect_exit "gate: a point the candidate no longer supports exits 1" 1 \
+	$T gate $TH $F/sets/base/1.json $F/lost-support.json
+grep -q '^not ok [0-9]* restore/ns_per_access:fault=exclusive,.* # unsupported by the candidate only: EOPNOTSUPP' "$T_LOG/out" &&
+	t_report ok "gate: ... and says so" || t_report fail "gate: lost support line" "$(grep exclusive "$T_LOG/out")"
+
+# inputs gate must refuse, each with one line of reason
+expect_gate2 "gate: corrupt JSON" 'corrupt.json:1:[0-9]+:' $F/sets/base $F/bad/corrupt.json
+expect_gate2 "gate: unknown schema version" 'schema_version: 2 is not supported' $F/sets/base $F/bad/schema-v2.json
+expect_gate2 "gate: modes differ" 'contexts do not compare: baseline mode tcg \(ns\), candidate mode icount' $F/sets/base $F/icount.json
+expect_gate2 "gate: partial run" 'incomplete result: .*status partial' $F/sets/base $F/bad/partial.json
+expect_gate2 "gate: failed point" 'incomplete result: .*status failed' $F/bad/failed.json $F/sets/aa
+expect_gate2 "gate: a point missing on one side" 'parameter sets differ' $F/sets/base/1.json $F/bad/missing-point.json
+expect_gate2 "gate: no benchmark points" 'empty result set' $F/sets/base $F/bad/no-benchmarks.json
+mkdir "$tmp/empty"
+expect_gate2 "gate: empty directory" 'empty result set' $F/sets/base "$tmp/empty"
+expect_gate2 "gate: missing file" 'unable to open' $F/sets/base "$tmp/nonexistent.json"
+expect_gate2 "gate: rounds of two kernels in one set" 'boots of one kernel' $F/sets/base "$F/sets/aa/1.json,$F/bad/other-kernel.json"
+printf 'kvm * 5\n' > "$tmp/kvm-only"
+$T gate --thresholds "$tmp/kvm-only" $F/sets/base $F/sets/aa > /dev/null 2> "$T_LOG/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q 'no thresholds for mode tcg' "$T_LOG/err"; then
+	t_report ok "gate: no thresholds for the mode exits 2"
+else
+	t_report fail "gate: no thresholds for the mode" "exit $rc: $(cat "$T_LOG/err")"
+fi
+printf 'tcg restore/*\n' > "$tmp/bad-th"
+GATE_TH="--thresholds $tmp/bad-th" expect_gate2 "gate: malformed thresholds file" 'bad-th:1: expected' $F/sets/base $F/sets/aa
+unset GATE_TH
+sed -i 's/^/#/' "$tmp/bad-th"
+$T gate --thresholds "$tmp/bad-th" $F/sets/base $F/sets/aa > /dev/null 2>&1
+[ $? -eq 2 ] && t_report ok "gate: a thresholds file without rules exits 2" ||
+	t_report fail "gate: a thresholds file without rules exits 2"
+expect_exit "usage error exits 2" 2 $T gate $F/sets/base
+
+# compare: every format, several candidates
+expect_exit "compare: text" 0 $T compare $TH $F/sets/base "$(rounds regressed)"
+if grep -q 'REGRESSED' "$T_LOG/out" && grep -q 'geomean of 6 headline metrics' "$T_LOG/out" &&
+	grep -q 'page-faults/op\|tlb:tlb_flush/op' "$T_LOG/out"; then
+	t_report ok "compare: text has the verdict, the geomean and counters per op"
+else
+	t_report fail "compare: text content" "$(head -n 30 "$T_LOG/out")"
+fi
+expect_exit "compare: markdown" 0 $T compare $TH --format markdown $F/sets/base $F/sets/aa
+grep -q '^| metric | baseline | candidate | change |' "$T_LOG/out" &&
+	t_report ok "compare: markdown table" || t_report fail "compare: markdown table"
+expect_exit "compare: json, two candidates" 0 $T compare $TH --format json --output "$tmp/c.json" \
+	$F/sets/base $F/sets/aa $F/sets/regressed
+if jq -e '.schema == "hmmbench-compare" and (.comparisons | length) == 2 and
+	([.comparisons[1].metrics[] | select(.verdict == "regressed")] | length) >= 1 and
+	([.comparisons[0].metrics[] | select(.verdict == "regressed")] | length) == 0' "$tmp/c.json" > /dev/null; then
+	t_report ok "compare: json parses, one comparison per candidate"
+else
+	t_report fail "compare: json content"
+fi
+expect_exit "compare: html" 0 $T compare $TH --output "$tmp/c.html" $F/sets/base $F/sets/regressed
+if command -v gnuplot > /dev/null; then
+	plots=$(grep -o 'src="data:image/svg+xml;base64,' "$tmp/c.html" | wc -l)
+	# mark, fork and one CDF per restore point
+	if [ "$plots" -eq 4 ] && grep -q '</html>' "$tmp/c.html"; then
+		t_report ok "compare: html with $plots embedded SVG plots"
+	else
+		t_report fail "compare: html plots" "$plots plots"
+	fi
+	svg=$(sed -n 's/.*src="data:image\/svg+xml;base64,\([^"]*\)".*/\1/p' "$tmp/c.html" | head -n 1 | base64 -d)
+	if echo "$svg" | grep -q 'throughput (pages per s' && echo "$svg" | grep -q 'range size (pages'; then
+		t_report ok "compare: plots carry axis labels with units"
+	else
+		t_report fail "compare: plot labels"
+	fi
+else
+	t_report ok "compare: html # SKIP gnuplot not installed"
+fi
+expect_exit "compare: icount html" 0 $T compare --output "$tmp/i.html" $F/icount.json $F/icount.json
+svg=$(sed -n 's/.*src="data:image\/svg+xml;base64,\([^"]*\)".*/\1/p' "$tmp/i.html" | sed -n 2p | base64 -d)
+if ! command -v gnuplot > /dev/null; then
+	t_report ok "compare: icount plot units # SKIP gnuplot not installed"
+elif echo "$svg" | grep -q 'guest instructions' && ! echo "$svg" | grep -q '(ns'; then
+	t_report ok "compare: icount plots are in guest instructions, never ns"
+else
+	t_report fail "compare: icount units"
+fi
+expect_fail "compare: corrupt input exits 2" 'corrupt.json' $T compare $F/sets/base $F/bad/corrupt.json
+expect_exit "compare: different modes still report (warning)" 0 $T compare $F/sets/base $F/icount.json
+grep -q 'WARNING: modes differ' "$T_LOG/out" && t_report ok "compare: the mode warning is in the report" ||
+	t_report fail "compare: mode warning"
+
+# noise: thresholds from an A/A pair, merged per mode
+printf '# old\nicount * 7\ntcg * 99\n' > "$tmp/th"
+expect_exit "noise: A/A pair" 0 $T noise --output "$tmp/th" $F/sets/base $F/sets/aa
+if grep -q '^icount \* 7$' "$tmp/th" && ! grep -q '^tcg \* 99' "$tmp/th" &&
+	grep -q '^tcg restore/ns_per_access:fault=exclusive,\* ' "$tmp/th"; then
+	t_report ok "noise: writes this mode's classes and keeps the other modes"
+else
+	t_report fail "noise: thresholds file" "$(cat "$tmp/th")"
+fi
+expect_exit "noise: its own thresholds pass the pair they came from" 0 $T gate --thresholds "$tmp/th" $F/sets/base $F/sets/aa
+expect_fail "noise: refuses two kernels" 'one kernel' $T noise $F/sets/base $F/bad/other-kernel.json
+
+t_done

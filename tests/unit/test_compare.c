@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Comparing result sets: the synthetic sets of tests/fixtures/compare
+ * (gen-sets.py): an A/A pair, a 10% regression and a 10% improvement of
+ * restore's exclusive fault, and inputs the gate must refuse.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compare.h"
+#include "unit.h"
+
+#define EXCL	"restore/ns_per_access:fault=exclusive,access=read,cpu_node=0,mem_node=0"
+#define MINOR	"restore/ns_per_access:fault=minor,access=read,cpu_node=0,mem_node=0"
+#define THP	"mark/ns_per_page:pages=64,state=thp,cpu_node=0,mem_node=0"
+
+static char err[2048];
+
+static const char *fx(const char *rel)
+{
+	static char path[8][4096];
+	static int k;
+	const char *dir = getenv("HMMBENCH_FIXTURES");
+
+	k = (k + 1) % 8;
+	snprintf(path[k], sizeof(path[k]), "%s/compare/%s",
+		 dir ? dir : "../tests/fixtures", rel);
+	return path[k];
+}
+
+/* the first @n rounds of a fixture set, as a comma-separated list */
+static const char *rounds(const char *set, int n)
+{
+	static char list[2][8192];
+	static int k;
+	size_t len = 0;
+	int r;
+
+	k = !k;
+	list[k][0] = '\0';
+	for (r = 1; r <= n; r++) {
+		char rel[64];
+
+		snprintf(rel, sizeof(rel), "sets/%s/%d.json", set, r);
+		len += snprintf(list[k] + len, sizeof(list[k]) - len, "%s%s",
+				r > 1 ? "," : "", fx(rel));
+	}
+	return list[k];
+}
+
+static const struct hb_cmp *find(const struct hb_comparison *c, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (!strcmp((c->m[i].b ? c->m[i].b : c->m[i].c)->id, id))
+			return &c->m[i];
+	return NULL;
+}
+
+static struct hb_thresholds th5;
+
+static int compare(const char *a, const char *b, struct hb_set *sa,
+		   struct hb_set *sb, struct hb_comparison *cmp)
+{
+	if (hb_thresholds_load(&th5, fx("thresholds"), err, sizeof(err)) ||
+	    hb_set_load(sa, a, err, sizeof(err)) ||
+	    hb_set_load(sb, b, err, sizeof(err))) {
+		printf("# %s\n", err);
+		return -1;
+	}
+	return hb_compare(sa, sb, &th5, NULL, HB_ALPHA_DEFAULT, cmp, err,
+			  sizeof(err));
+}
+
+static void done(struct hb_set *sa, struct hb_set *sb,
+		 struct hb_comparison *cmp)
+{
+	hb_comparison_free(cmp);
+	hb_set_free(sa);
+	hb_set_free(sb);
+	hb_thresholds_free(&th5);
+}
+
+TEST(set_load_directory_of_rounds)
+{
+	struct hb_set s;
+	const struct hb_metric *m;
+	json_t *pf;
+
+	if (!CHECK(hb_set_load(&s, fx("sets/base"), err, sizeof(err)) == 0)) {
+		printf("# %s\n", err);
+		return;
+	}
+	CHECK(s.nrounds == 5);
+	CHECK(!strcmp(s.mode, "tcg") && !strcmp(s.time_unit, "ns"));
+	/* 3 mark points (2 with pages_per_s), 2 restore (1 ratio), 2 fork + 1 summary */
+	CHECK(s.nmetrics == 11);
+	m = hb_set_find(&s, EXCL);
+	if (CHECK(m)) {
+		CHECK(m->kind == HB_KIND_HEADLINE && m->nrounds == 5);
+		CHECK(m->n[0] == 60 && m->n[4] == 60);
+		pf = json_object_get(m->counters, "page-faults");
+		CHECK(json_is_number(pf) && json_number_value(pf) == 1);
+	}
+	m = hb_set_find(&s, THP);
+	CHECK(m && m->state == HB_ST_UNSUPPORTED && m->nrounds == 0);
+	m = hb_set_find(&s, "fork/ns_per_entry:variant=plain,cpu_node=0,mem_node=0");
+	CHECK(m && m->kind == HB_KIND_SUMMARY && m->nrounds == 5 && m->n[0] == 1);
+	CHECK(hb_set_unfit(&s, err, sizeof(err)) == NULL);
+	hb_set_free(&s);
+}
+
+TEST(aa_is_unchanged)
+{
+	struct hb_set a, b;
+	struct hb_comparison c;
+	const struct hb_cmp *e;
+
+	if (!CHECK(compare(rounds("base", 3), rounds("aa", 3), &a, &b, &c) == 0))
+		return;
+	CHECK(c.counts[HB_V_REGRESSED] == 0 && c.counts[HB_V_IMPROVED] == 0);
+	CHECK(c.counts[HB_V_UNSUPPORTED] == 1 && c.counts[HB_V_MISSING] == 0);
+	CHECK(c.problem[0] == '\0');
+	e = find(&c, EXCL);
+	if (CHECK(e)) {
+		CHECK(e->verdict == HB_V_UNCHANGED);
+		CHECK(!strcmp(e->basis, "samples"));
+		CHECK(fabs(e->change) < 5);
+		CHECK(e->lo < e->ratio && e->ratio < e->hi);
+		CHECK(e->threshold == 5);
+	}
+	CHECK(fabs(c.geomean) < 2 && c.geomean_n == 6);
+	done(&a, &b, &c);
+}
+
+TEST(shift_of_ten_percent_regresses)
+{
+	struct hb_set a, b;
+	struct hb_comparison c;
+	const struct hb_cmp *e, *m;
+
+	if (!CHECK(compare(rounds("base", 3), rounds("regressed", 3), &a, &b, &c) == 0))
+		return;
+	e = find(&c, EXCL);
+	m = find(&c, MINOR);
+	if (CHECK(e && m)) {
+		CHECK(e->verdict == HB_V_REGRESSED);
+		CHECK(e->change < -5 && e->change > -15);
+		CHECK(e->ratio > 1.05 && e->lo > 1 && e->p < 0.01);
+		CHECK(m->verdict == HB_V_UNCHANGED);
+	}
+	CHECK(c.counts[HB_V_REGRESSED] == 1);
+	done(&a, &b, &c);
+}
+
+TEST(shift_of_ten_percent_improves)
+{
+	struct hb_set a, b;
+	struct hb_comparison c;
+	const struct hb_cmp *e;
+
+	if (!CHECK(compare(rounds("base", 3), rounds("improved", 3), &a, &b, &c) == 0))
+		return;
+	e = find(&c, EXCL);
+	if (CHECK(e)) {
+		CHECK(e->verdict == HB_V_IMPROVED);
+		CHECK(e->change > 5 && e->hi < 1);
+	}
+	CHECK(c.counts[HB_V_REGRESSED] == 0 && c.counts[HB_V_IMPROVED] == 1);
+	done(&a, &b, &c);
+}
+
+/* five rounds a side: the test runs on per-round medians, p = 2 / C(10, 5) */
+TEST(five_rounds_test_the_boots)
+{
+	struct hb_set a, b;
+	struct hb_comparison c;
+	const struct hb_cmp *e, *r;
+
+	if (!CHECK(compare(fx("sets/base"), fx("sets/regressed"), &a, &b, &c) == 0))
+		return;
+	e = find(&c, EXCL);
+	r = find(&c, "restore/ratio_to_minor_fault:fault=exclusive,access=read,cpu_node=0,mem_node=0");
+	if (CHECK(e && r)) {
+		CHECK(!strcmp(e->basis, "rounds"));
+		CHECK_NEAR(e->p, 2.0 / 252, 1e-12);
+		CHECK(e->exact);
+		CHECK(e->verdict == HB_V_REGRESSED);
+		/* a derived metric is testable now too */
+		CHECK(r->verdict == HB_V_REGRESSED);
+	}
+	done(&a, &b, &c);
+}
+
+TEST(derived_metrics_untested_with_few_rounds)
+{
+	struct hb_set a, b;
+	struct hb_comparison c;
+	const struct hb_cmp *r;
+
+	if (!CHECK(compare(rounds("base", 3), rounds("regressed", 3), &a, &b, &c) == 0))
+		return;
+	r = find(&c, "restore/ratio_to_minor_fault:fault=exclusive,access=read,cpu_node=0,mem_node=0");
+	if (CHECK(r)) {
+		CHECK(r->verdict == HB_V_UNTESTED);
+		CHECK(strstr(r->reason, "3 vs 3 rounds"));
+		CHECK(r->ratio > 1.05);	/* still reported */
+	}
+	done(&a, &b, &c);
+}
+
+TEST(unsupported_on_both_sides)
+{
+	struct hb_set a, b;
+	struct hb_comparison c;
+	const struct hb_cmp *t;
+
+	if (!CHECK(compare(rounds("base", 2), rounds("aa", 2), &a, &b, &c) == 0))
+		return;
+	t = find(&c, THP);
+	if (CHECK(t)) {
+		CHECK(t->verdict == HB_V_UNSUPPORTED);
+		CHECK(strstr(t->reason, "EBUSY"));
+		CHECK(isnan(t->ratio));
+	}
+	done(&a, &b, &c);
+}
+
+TEST(missing_point_and_mode_mismatch_are_problems)
+{
+	struct hb_set a, b;
+	struct hb_comparison c;
+
+	if (CHECK(compare(fx("sets/base/1.json"), fx("bad/missing-point.json"),
+			  &a, &b, &c) == 0)) {
+		CHECK(c.counts[HB_V_MISSING] == 2);
+		CHECK(strstr(c.problem, "parameter sets differ"));
+		done(&a, &b, &c);
+	}
+	if (CHECK(compare(fx("sets/base/1.json"), fx("icount.json"), &a, &b, &c) == 0)) {
+		CHECK(strstr(c.problem, "modes differ"));
+		done(&a, &b, &c);
+	}
+}
+
+TEST(unfit_sets)
+{
+	struct hb_set s;
+
+	if (CHECK(hb_set_load(&s, fx("bad/partial.json"), err, sizeof(err)) == 0)) {
+		CHECK(hb_set_unfit(&s, err, sizeof(err)));
+		CHECK(strstr(err, "status partial"));
+	}
+	hb_set_free(&s);
+	if (CHECK(hb_set_load(&s, fx("bad/failed.json"), err, sizeof(err)) == 0))
+		CHECK(hb_set_unfit(&s, err, sizeof(err)));
+	hb_set_free(&s);
+}
+
+TEST(sets_that_do_not_load)
+{
+	char tmpl[] = "/tmp/hmmbench-empty.XXXXXX", list[8192];
+	struct hb_set s;
+
+	CHECK(hb_set_load(&s, fx("bad/corrupt.json"), err, sizeof(err)) < 0);
+	CHECK(strstr(err, "corrupt.json:1:"));
+	hb_set_free(&s);
+	CHECK(hb_set_load(&s, fx("bad/schema-v2.json"), err, sizeof(err)) < 0);
+	CHECK(strstr(err, "schema_version"));
+	hb_set_free(&s);
+	CHECK(hb_set_load(&s, fx("bad/no-benchmarks.json"), err, sizeof(err)) < 0);
+	CHECK(strstr(err, "empty result set"));
+	hb_set_free(&s);
+	if (CHECK(mkdtemp(tmpl))) {
+		CHECK(hb_set_load(&s, tmpl, err, sizeof(err)) < 0);
+		CHECK(strstr(err, "empty result set"));
+		hb_set_free(&s);
+		rmdir(tmpl);
+	}
+	snprintf(list, sizeof(list), "%s,%s", fx("sets/base/1.json"),
+		 fx("bad/other-kernel.json"));
+	CHECK(hb_set_load(&s, list, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "boots of one kernel"));
+	hb_set_free(&s);
+	snprintf(list, sizeof(list), "%s,%s", fx("sets/base/1.json"),
+		 fx("icount.json"));
+	CHECK(hb_set_load(&s, list, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "share a mode"));
+	hb_set_free(&s);
+}
+
+TEST(thresholds_file)
+{
+	char path[] = "/tmp/hmmbench-th.XXXXXX";
+	struct hb_thresholds t;
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	if (!CHECK(f))
+		return;
+	fputs("# comment\n\ntcg * 10\ntcg restore/* 4   # restore is tighter\n"
+	      "* mark/*:pages=1,* 30\nicount * 1\n", f);
+	fclose(f);
+	if (CHECK(hb_thresholds_load(&t, path, err, sizeof(err)) == 0)) {
+		CHECK(t.n == 4);
+		CHECK(hb_threshold_for(&t, "tcg", EXCL) == 4);
+		CHECK(hb_threshold_for(&t, "tcg", "fork/ns_per_fork:variant=plain") == 10);
+		/* the last match wins, and "*" matches every mode */
+		CHECK(hb_threshold_for(&t, "tcg", "mark/ns_per_page:pages=1,state=x") == 30);
+		CHECK(hb_threshold_for(&t, "icount", "mark/ns_per_page:pages=1,state=x") == 1);
+		CHECK(hb_threshold_for(&t, "kvm", EXCL) == -1);
+		CHECK(hb_thresholds_have_mode(&t, "kvm"));	/* through "*" */
+		hb_thresholds_free(&t);
+	}
+	f = fopen(path, "w");
+	if (CHECK(f)) {
+		fputs("tcg * 10\ntcg restore/*\n", f);
+		fclose(f);
+		CHECK(hb_thresholds_load(&t, path, err, sizeof(err)) < 0);
+		CHECK(strstr(err, ":2: expected"));
+	}
+	unlink(path);
+}
+
+/* every 5/5 split of ten rounds of one kernel: C(10, 5) = 252 */
+TEST(aa_noise_over_splits)
+{
+	struct hb_set a, b;
+	const struct hb_metric *ma, *mb;
+	double noise, typical;
+	size_t splits;
+
+	if (!CHECK(hb_set_load(&a, fx("sets/base"), err, sizeof(err)) == 0) ||
+	    !CHECK(hb_set_load(&b, fx("sets/aa"), err, sizeof(err)) == 0))
+		goto out;
+	ma = hb_set_find(&a, EXCL);
+	mb = hb_set_find(&b, EXCL);
+	if (CHECK(ma && mb)) {
+		noise = hb_aa_noise(ma, mb, &typical, &splits);
+		CHECK(splits == 252);
+		/* 1% CoV and 0.5% per round: a few tenths of a percent */
+		CHECK(noise > 0 && noise < 0.02);
+		CHECK(typical > 0 && typical <= noise);
+	}
+	/* one value per round works the same way */
+	ma = hb_set_find(&a, "fork/ns_per_entry:variant=plain,cpu_node=0,mem_node=0");
+	mb = hb_set_find(&b, "fork/ns_per_entry:variant=plain,cpu_node=0,mem_node=0");
+	if (CHECK(ma && mb)) {
+		noise = hb_aa_noise(ma, mb, &typical, &splits);
+		CHECK(splits == 252 && noise > 0 && noise < 0.2);
+	}
+	/* an unsupported point has no rounds: no noise */
+	ma = hb_set_find(&a, THP);
+	if (CHECK(ma))
+		CHECK(isnan(hb_aa_noise(ma, ma, &typical, &splits)) && !splits);
+out:
+	hb_set_free(&a);
+	hb_set_free(&b);
+}
+
+/* ten rounds a side: C(20, 10) splits are too many, 1000 seeded ones */
+TEST(aa_noise_random_splits)
+{
+	char list[16384];
+	struct hb_set a;
+	const struct hb_metric *m;
+	double n1, n2, typical;
+	size_t splits;
+
+	snprintf(list, sizeof(list), "%s,%s", rounds("base", 5), rounds("aa", 5));
+	if (!CHECK(hb_set_load(&a, list, err, sizeof(err)) == 0)) {
+		printf("# %s\n", err);
+		hb_set_free(&a);
+		return;
+	}
+	m = hb_set_find(&a, EXCL);
+	if (CHECK(m && m->nrounds == 10)) {
+		n1 = hb_aa_noise(m, m, &typical, &splits);
+		CHECK(splits == HB_NOISE_SPLITS);
+		CHECK(n1 > 0 && n1 < 0.02);
+		n2 = hb_aa_noise(m, m, &typical, &splits);
+		CHECK(n1 == n2);	/* seeded */
+	}
+	hb_set_free(&a);
+}

@@ -1,0 +1,665 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hmmbench-compare: kernel A against kernel B from hmmbench results.
+ *
+ *   compare  tables (text, Markdown, JSON, HTML with plots)
+ *   gate     KTAP and an exit status CI can act on: 0 no regression,
+ *            1 a regression, 2 inputs that cannot be compared
+ *   noise    thresholds from an A/A pair (the same kernel twice)
+ *
+ * The statistics live in bench/libhmmbench.a (compare.c, stats.c); see
+ * docs/compare.md for the method and the thresholds file.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compare.h"
+#include "report.h"
+
+#define PROG "hmmbench-compare"
+#define MAX_CANDIDATES 15
+
+enum fmt { FMT_TEXT, FMT_MARKDOWN, FMT_JSON, FMT_HTML };
+
+struct opts {
+	enum fmt fmt;
+	bool fmt_given;
+	const char *output, *thresholds, *th_mode;
+	double alpha;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: " PROG " compare [--format text|markdown|json|html] [--output FILE]\n"
+"                        [--thresholds FILE] [--mode-thresholds MODE] [--alpha A]\n"
+"                        BASELINE CANDIDATE [CANDIDATE...]\n"
+"       " PROG " gate [--thresholds FILE] [--output FILE] [--mode-thresholds MODE]\n"
+"                     [--alpha A] BASELINE CANDIDATE\n"
+"       " PROG " noise [--output FILE] ROUNDS_A ROUNDS_B\n"
+"A result set is a results.json, a directory of rounds (DIR/*/results.json,\n"
+"else DIR/*.json) or a comma-separated list of files: repeated boots of one kernel.\n"
+"gate exits 0: no regression, 1: a metric regressed, 2: inputs not comparable.\n"
+"--output FILE for gate writes the report in the format its name ends in\n"
+"(.json, .md, .html, else text); KTAP always goes to stdout.\n"
+"Thresholds: --thresholds, else $HMMBENCH_THRESHOLDS, else config/thresholds\n"
+"beside this tool's tree. See docs/compare.md.\n");
+}
+
+static int parse_fmt(const char *s, enum fmt *f)
+{
+	static const char *const names[] = { "text", "markdown", "json", "html" };
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (!strcmp(s, names[i])) {
+			*f = i;
+			return 0;
+		}
+	return -1;
+}
+
+static enum fmt fmt_of_name(const char *path)
+{
+	const char *dot = path ? strrchr(path, '.') : NULL;
+
+	if (dot && !strcmp(dot, ".json"))
+		return FMT_JSON;
+	if (dot && (!strcmp(dot, ".md") || !strcmp(dot, ".markdown")))
+		return FMT_MARKDOWN;
+	if (dot && (!strcmp(dot, ".html") || !strcmp(dot, ".htm")))
+		return FMT_HTML;
+	return FMT_TEXT;
+}
+
+/* config/thresholds of the tree this binary was built in, if there is one */
+static const char *default_thresholds(void)
+{
+	static char path[4096];
+	char exe[4096];
+	ssize_t n;
+	const char *env = getenv("HMMBENCH_THRESHOLDS");
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	snprintf(path, sizeof(path), "%s/../config/thresholds", dirname(exe));
+	return access(path, R_OK) ? NULL : path;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "thresholds", required_argument, NULL, 't' },
+		{ "mode-thresholds", required_argument, NULL, 'm' },
+		{ "alpha", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->alpha = HB_ALPHA_DEFAULT;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+f:o:t:m:a:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (strcmp(cmd, "compare") || parse_fmt(optarg, &o->fmt)) {
+				fprintf(stderr, PROG " %s: bad --format '%s' (text, markdown, json, html; compare only)\n",
+					cmd, optarg);
+				return -1;
+			}
+			o->fmt_given = true;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 't':
+			o->thresholds = optarg;
+			break;
+		case 'm':
+			o->th_mode = optarg;
+			break;
+		case 'a':
+			o->alpha = strtod(optarg, &end);
+			if (*end || !(o->alpha > 0 && o->alpha < 1)) {
+				fprintf(stderr, PROG ": --alpha takes a number in (0, 1)\n");
+				return -1;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (!o->fmt_given)
+		o->fmt = fmt_of_name(o->output);
+	return 0;
+}
+
+static int write_report(const struct report *r, enum fmt fmt, const char *path)
+{
+	char err[512];
+	FILE *f = path ? fopen(path, "w") : stdout;
+	json_t *j;
+	int ret = 0;
+
+	if (!f) {
+		fprintf(stderr, PROG ": cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	switch (fmt) {
+	case FMT_TEXT:
+		report_text(f, r);
+		break;
+	case FMT_MARKDOWN:
+		report_markdown(f, r);
+		break;
+	case FMT_JSON:
+		j = report_json(r);
+		ret = j ? json_dumpf(j, f, JSON_INDENT(1) | JSON_REAL_PRECISION(12)) : -1;
+		fputc('\n', f);
+		json_decref(j);
+		break;
+	case FMT_HTML:
+		ret = report_html(f, r, err, sizeof(err));
+		break;
+	}
+	if (path && fclose(f))
+		ret = -1;
+	else if (!path)
+		fflush(f);
+	if (ret)
+		fprintf(stderr, PROG ": writing the report%s%s failed\n",
+			path ? " to " : "", path ? path : "");
+	return ret;
+}
+
+/* Thresholds: explicit path must load; the default may be absent. */
+static int load_thresholds(const struct opts *o, struct hb_thresholds *th,
+			   bool *have, char *err, size_t len)
+{
+	const char *path = o->thresholds ? o->thresholds : default_thresholds();
+
+	*have = false;
+	if (!path)
+		return 0;
+	if (hb_thresholds_load(th, path, err, len))
+		return -1;
+	*have = true;
+	return 0;
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+	struct hb_set sets[MAX_CANDIDATES + 1];
+	struct hb_comparison cmps[MAX_CANDIDATES];
+	struct hb_thresholds th;
+	struct report r;
+	struct opts o;
+	char err[2048];
+	int i, n, ret = 2;
+	bool have_th;
+
+	if (parse_opts(argc, argv, &o, "compare"))
+		return 2;
+	n = argc - optind;
+	if (n < 2 || n > MAX_CANDIDATES + 1) {
+		usage(stderr);
+		return 2;
+	}
+	if (load_thresholds(&o, &th, &have_th, err, sizeof(err))) {
+		fprintf(stderr, PROG " compare: %s\n", err);
+		return 2;
+	}
+	for (i = 0; i < n; i++) {
+		if (hb_set_load(&sets[i], argv[optind + i], err, sizeof(err))) {
+			fprintf(stderr, PROG " compare: %s\n", err);
+			n = i + 1;
+			goto out_sets;
+		}
+	}
+	if (!o.th_mode)
+		o.th_mode = sets[0].mode;
+	if (have_th && !hb_thresholds_have_mode(&th, o.th_mode))
+		fprintf(stderr, PROG " compare: %s has no thresholds for mode %s: verdicts use significance only\n",
+			th.path, o.th_mode);
+	for (i = 1; i < n; i++) {
+		hb_compare(&sets[0], &sets[i], have_th ? &th : NULL, o.th_mode,
+			   o.alpha, &cmps[i - 1], err, sizeof(err));
+		if (cmps[i - 1].problem[0])
+			fprintf(stderr, PROG " compare: %s vs %s: %s\n", sets[0].label,
+				sets[i].label, cmps[i - 1].problem);
+	}
+	r = (struct report){ cmps, n - 1, have_th ? th.path : NULL, o.th_mode, o.alpha };
+	ret = write_report(&r, o.fmt, o.output) ? 2 : 0;
+	for (i = 1; i < n; i++)
+		hb_comparison_free(&cmps[i - 1]);
+out_sets:
+	for (i = 0; i < n; i++)
+		hb_set_free(&sets[i]);
+	if (have_th)
+		hb_thresholds_free(&th);
+	return ret;
+}
+
+/* KTAP for an input problem: the plan says one failed test, the reason */
+static int gate_error(const char *fmt, ...)
+{
+	char why[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	printf("KTAP version 1\n1..1\nnot ok 1 inputs # %s\n", why);
+	fflush(stdout);
+	fprintf(stderr, PROG " gate: %s\n", why);
+	return 2;
+}
+
+static int cmd_gate(int argc, char **argv)
+{
+	struct hb_set base, cand;
+	struct hb_comparison cmp;
+	struct hb_thresholds th;
+	struct report r;
+	struct opts o;
+	char err[2048], why[1024];
+	const char *unfit;
+	bool have_th;
+	size_t i, regressed = 0, skipped = 0;
+	int ret = 2;
+
+	if (parse_opts(argc, argv, &o, "gate"))
+		return 2;
+	if (argc - optind != 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (load_thresholds(&o, &th, &have_th, err, sizeof(err)))
+		return gate_error("%s", err);
+	if (!have_th)
+		return gate_error("no thresholds file: pass --thresholds FILE (make one with '" PROG " noise')");
+	if (hb_set_load(&base, argv[optind], err, sizeof(err))) {
+		hb_set_free(&base);
+		hb_thresholds_free(&th);
+		return gate_error("baseline %s", err);
+	}
+	if (hb_set_load(&cand, argv[optind + 1], err, sizeof(err))) {
+		ret = gate_error("candidate %s", err);
+		goto out_base;
+	}
+	if ((unfit = hb_set_unfit(&base, why, sizeof(why))) ||
+	    (unfit = hb_set_unfit(&cand, why, sizeof(why)))) {
+		ret = gate_error("incomplete result: %s", unfit);
+		goto out;
+	}
+	if (strcmp(base.mode, cand.mode) || strcmp(base.time_unit, cand.time_unit)) {
+		ret = gate_error("contexts do not compare: baseline mode %s (%s), candidate mode %s (%s)",
+				 base.mode, base.time_unit, cand.mode, cand.time_unit);
+		goto out;
+	}
+	if (!o.th_mode)
+		o.th_mode = base.mode;
+	if (!hb_thresholds_have_mode(&th, o.th_mode)) {
+		ret = gate_error("%s has no thresholds for mode %s: measure A/A noise with '" PROG " noise'",
+				 th.path, o.th_mode);
+		goto out;
+	}
+	hb_compare(&base, &cand, &th, o.th_mode, o.alpha, &cmp, err, sizeof(err));
+	if (cmp.counts[HB_V_MISSING]) {
+		ret = gate_error("contexts do not compare: %s", cmp.problem);
+		goto out_cmp;
+	}
+	for (i = 0; i < cmp.n; i++) {
+		const struct hb_cmp *c = &cmp.m[i];
+
+		if (c->verdict != HB_V_UNTESTED && !isnan(c->threshold))
+			continue;
+		if (c->verdict == HB_V_UNSUPPORTED || c->verdict == HB_V_UNTESTED)
+			continue;
+		ret = gate_error("no threshold for %s in mode %s (%s)",
+				 (c->b ? c->b : c->c)->id,
+				 o.th_mode, th.path);
+		goto out_cmp;
+	}
+
+	printf("KTAP version 1\n");
+	printf("# baseline %s: %zu round(s), kernel %s, mode %s\n", base.label,
+	       base.nrounds, base.kernel, base.mode);
+	printf("# candidate %s: %zu round(s), kernel %s, mode %s\n", cand.label,
+	       cand.nrounds, cand.kernel, cand.mode);
+	printf("1..%zu\n", cmp.n);
+	for (i = 0; i < cmp.n; i++) {
+		const struct hb_cmp *c = &cmp.m[i];
+		const char *id = (c->b ? c->b : c->c)->id;
+
+		switch (c->verdict) {
+		case HB_V_REGRESSED:
+			printf("not ok %zu %s # regressed %s\n", i + 1, id, c->reason);
+			regressed++;
+			break;
+		case HB_V_UNSUPPORTED:
+			/* the candidate lost what the baseline could do */
+			if (c->b && c->b->state == HB_ST_OK) {
+				printf("not ok %zu %s # unsupported by the %s\n", i + 1, id, c->reason);
+				regressed++;
+			} else {
+				printf("ok %zu %s # SKIP unsupported: %s\n", i + 1, id,
+				       c->reason);
+				skipped++;
+			}
+			break;
+		case HB_V_UNTESTED:
+			printf("ok %zu %s # SKIP %s\n", i + 1, id, c->reason);
+			skipped++;
+			break;
+		default:
+			printf("ok %zu %s # %s %+.1f%% (threshold %g%%, p=%.2g)\n",
+			       i + 1, id, hb_verdict_name(c->verdict), c->change,
+			       c->threshold, c->p);
+		}
+	}
+	printf("# %zu regressed, %zu improved, %zu unchanged, %zu skipped; geomean %+.1f%% over %zu headline metrics (positive is better)\n",
+	       regressed, cmp.counts[HB_V_IMPROVED], cmp.counts[HB_V_UNCHANGED],
+	       skipped, cmp.geomean, cmp.geomean_n);
+	fflush(stdout);
+	ret = regressed ? 1 : 0;
+	if (o.output) {
+		r = (struct report){ &cmp, 1, th.path, o.th_mode, o.alpha };
+		if (write_report(&r, o.fmt, o.output))
+			ret = 2;
+	}
+out_cmp:
+	hb_comparison_free(&cmp);
+out:
+	hb_set_free(&cand);
+out_base:
+	hb_set_free(&base);
+	hb_thresholds_free(&th);
+	return ret;
+}
+
+/*
+ * The class of a metric in the thresholds file: its benchmark, name and
+ * first parameter, "mark/ns_per_page:pages=1,*". The first parameter is
+ * what the benchmark sweeps first (range size, fault kind, fork variant)
+ * and the noise differs most along it: a 1-page mark is far noisier than
+ * a 512-page one.
+ */
+static void class_of(char *buf, size_t len, const struct hb_metric *m)
+{
+	size_t first = strcspn(m->params, ",");
+
+	snprintf(buf, len, "%s/%s:%.*s%s", m->bench, m->name, (int)first,
+		 m->params, m->params[first] ? ",*" : "");
+}
+
+struct noise_class {
+	char pattern[256];
+	double max, sum;
+	size_t n;
+	double *all;
+};
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * A threshold is the largest A/A noise of its class rounded up to the next
+ * half percent: anything an A/A pair produced must not fail the gate.
+ */
+static double round_up_half(double pct)
+{
+	return fmax(0.5, ceil(pct * 2) / 2);
+}
+
+static bool is_mode(const char *s)
+{
+	return !strcmp(s, "kvm") || !strcmp(s, "tcg") || !strcmp(s, "icount") ||
+		!strcmp(s, "host") || !strcmp(s, "*");
+}
+
+/* "hmmbench run --quick" from the context, without --out and its file */
+static void run_line(char *buf, size_t len, const struct hb_set *s)
+{
+	const json_t *argv = json_object_get(json_object_get(s->context, "run"), "argv");
+	size_t i, n = snprintf(buf, len, "hmmbench");
+	json_t *v;
+
+	json_array_foreach((json_t *)argv, i, v) {
+		const char *a = json_string_value(v);
+
+		if (!a || n >= len)
+			continue;
+		if (!strcmp(a, "--out")) {
+			i++;	/* and its argument */
+			continue;
+		}
+		n += snprintf(buf + n, len - n, " %s", a);
+	}
+}
+
+static int cmd_noise(int argc, char **argv)
+{
+	struct hb_set a, b;
+	struct hb_comparison cmp;
+	struct noise_class cls[128];
+	struct opts o;
+	char err[2048], why[1024], pat[256], stamp[32], *old = NULL;
+	const char *unfit;
+	size_t i, j, ncls = 0, oldlen = 0, splits = 0;
+	double dflt = 0;
+	FILE *out;
+	time_t now = time(NULL);
+	int ret = 2;
+
+	if (parse_opts(argc, argv, &o, "noise"))
+		return 2;
+	if (argc - optind != 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (hb_set_load(&a, argv[optind], err, sizeof(err))) {
+		fprintf(stderr, PROG " noise: %s\n", err);
+		hb_set_free(&a);
+		return 2;
+	}
+	if (hb_set_load(&b, argv[optind + 1], err, sizeof(err))) {
+		fprintf(stderr, PROG " noise: %s\n", err);
+		goto out_a;
+	}
+	if ((unfit = hb_set_unfit(&a, why, sizeof(why))) ||
+	    (unfit = hb_set_unfit(&b, why, sizeof(why)))) {
+		fprintf(stderr, PROG " noise: incomplete result: %s\n", unfit);
+		goto out;
+	}
+	if (strcmp(a.mode, b.mode) || strcmp(a.time_unit, b.time_unit) ||
+	    strcmp(json_string_value(json_object_get(a.context, "kernel_version")) ?: "",
+		   json_string_value(json_object_get(b.context, "kernel_version")) ?: "") ||
+	    strcmp(a.kernel, b.kernel)) {
+		fprintf(stderr, PROG " noise: an A/A pair is one kernel in one mode: %s is %s %s, %s is %s %s\n",
+			a.label, a.kernel, a.mode, b.label, b.kernel, b.mode);
+		goto out;
+	}
+	hb_compare(&a, &b, NULL, a.mode, HB_ALPHA_DEFAULT, &cmp, err, sizeof(err));
+	if (cmp.counts[HB_V_MISSING]) {
+		fprintf(stderr, PROG " noise: %s\n", cmp.problem);
+		goto out_cmp;
+	}
+	memset(cls, 0, sizeof(cls));
+	for (i = 0; i < cmp.n; i++) {
+		const struct hb_cmp *c = &cmp.m[i];
+		double noise, typical;
+		size_t ns;
+
+		if (!c->b || !c->c || c->b->state != HB_ST_OK ||
+		    c->c->state != HB_ST_OK || !strcmp(c->b->unit ?: "", "r2"))
+			continue;
+		noise = 100 * hb_aa_noise(c->b, c->c, &typical, &ns);
+		if (!isfinite(noise))
+			continue;
+		splits = ns > splits ? ns : splits;
+		typical *= 100;
+		class_of(pat, sizeof(pat), c->b);
+		for (j = 0; j < ncls && strcmp(cls[j].pattern, pat); j++)
+			;
+		if (j == ncls) {
+			if (ncls == 128)
+				continue;
+			snprintf(cls[ncls].pattern, sizeof(cls[0].pattern), "%s", pat);
+			cls[ncls].all = calloc(cmp.n, sizeof(double));
+			ncls++;
+		}
+		cls[j].max = fmax(cls[j].max, noise);
+		cls[j].sum += noise;
+		if (cls[j].all)
+			cls[j].all[cls[j].n] = typical;
+		cls[j].n++;
+		/* the default covers headline metrics a later run may add */
+		if (c->b->kind == HB_KIND_HEADLINE)
+			dflt = fmax(dflt, noise);
+	}
+
+	/* keep the other modes' lines of an existing file */
+	if (o.output) {
+		FILE *in = fopen(o.output, "r");
+		char *line = NULL, mode[64];
+		size_t cap = 0;
+		FILE *keep = open_memstream(&old, &oldlen);
+
+		while (in && keep && getline(&line, &cap, in) > 0) {
+			/* another mode's provenance line "# MODE: ..." stays */
+			if (line[0] == '#') {
+				if (sscanf(line, "# %63[a-z*]: ", mode) == 1 &&
+				    is_mode(mode) && strcmp(mode, a.mode))
+					fprintf(keep, "\n%s", line);
+				continue;
+			}
+			if (sscanf(line, "%63s", mode) == 1 && strcmp(mode, a.mode))
+				fputs(line, keep);
+		}
+		free(line);
+		if (in)
+			fclose(in);
+		if (keep)
+			fclose(keep);
+	}
+	out = o.output ? fopen(o.output, "w") : stdout;
+	if (!out) {
+		fprintf(stderr, PROG " noise: cannot write %s: %s\n", o.output,
+			strerror(errno));
+		goto out_cls;
+	}
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d", gmtime(&now));
+	fprintf(out, "# hmmbench gate thresholds: MODE METRIC-PATTERN PERCENT (docs/compare.md).\n"
+		"# Patterns are fnmatch(3) globs over metric ids \"bench/metric:param=v,...\";\n"
+		"# of the lines for a metric's mode (or \"*\"), the last match wins.\n"
+		"# Written by '" PROG " noise' from A/A pairs (the same kernel twice):\n"
+		"# a metric's noise is the largest |median(S) / median(T) - 1| over the\n"
+		"# splits of all rounds of the pair into two groups S, T of the pair's\n"
+		"# sizes; a class (benchmark, metric, first parameter) gets the largest\n"
+		"# noise among its metrics, rounded up to the next 0.5%%; the mode's\n"
+		"# default (\"*\") is the largest headline noise.\n");
+	if (old && oldlen)
+		fputs(old, out);
+	run_line(why, sizeof(why), &a);
+	fprintf(out, "\n# %s: A/A %zu vs %zu rounds of '%s', kernel %s, %s (%s, %s), %zu splits\n",
+		a.mode, a.nrounds, b.nrounds, why, a.kernel, stamp, a.label, b.label,
+		splits);
+	fprintf(out, "%s * %g\n", a.mode, round_up_half(dflt));
+	/*
+	 * Per metric, the largest of its classes: what a point the pair did
+	 * not have (another range size in a full run) falls back to.
+	 */
+	for (j = 0; j < ncls; j++) {
+		size_t len = strcspn(cls[j].pattern, ":"), k;
+		double most = 0;
+
+		for (k = 0; k < j; k++)
+			if (!strncmp(cls[k].pattern, cls[j].pattern, len + 1))
+				break;
+		if (k < j)
+			continue;	/* written with its first class */
+		for (k = j; k < ncls; k++)
+			if (!strncmp(cls[k].pattern, cls[j].pattern, len + 1))
+				most = fmax(most, cls[k].max);
+		fprintf(out, "%s %.*s:* %g\n", a.mode, (int)len, cls[j].pattern,
+			round_up_half(most));
+	}
+	for (j = 0; j < ncls; j++) {
+		double med = NAN;
+
+		if (cls[j].all && cls[j].n) {
+			qsort(cls[j].all, cls[j].n, sizeof(double), cmp_dbl);
+			med = hb_percentile_sorted(cls[j].all, cls[j].n, 0.5);
+		}
+		fprintf(out, "%s %s %g\t# %zu metric(s): typical %.2f%%, max %.2f%%\n",
+			a.mode, cls[j].pattern, round_up_half(cls[j].max),
+			cls[j].n, med, cls[j].max);
+	}
+	if (o.output) {
+		if (fclose(out)) {
+			fprintf(stderr, PROG " noise: cannot write %s\n", o.output);
+			goto out_cls;
+		}
+		fprintf(stderr, PROG " noise: %s thresholds for %zu metric classes written to %s\n",
+			a.mode, ncls, o.output);
+	}
+	ret = 0;
+out_cls:
+	for (j = 0; j < ncls; j++)
+		free(cls[j].all);
+	free(old);
+out_cmp:
+	hb_comparison_free(&cmp);
+out:
+	hb_set_free(&b);
+out_a:
+	hb_set_free(&a);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "compare"))
+		return cmd_compare(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "gate"))
+		return cmd_gate(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "noise"))
+		return cmd_noise(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, PROG ": unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

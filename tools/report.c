@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Text, Markdown and JSON reports of a comparison. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+
+/* Enough digits to see a 1% change, no exponent for everyday sizes. */
+const char *report_num(char *buf, size_t len, double v)
+{
+	double a = fabs(v);
+
+	if (isnan(v))
+		snprintf(buf, len, "-");
+	else if (a >= 1e9)
+		snprintf(buf, len, "%.4g", v);
+	else if (a >= 1000)
+		snprintf(buf, len, "%.0f", v);
+	else if (a >= 10)
+		snprintf(buf, len, "%.1f", v);
+	else
+		snprintf(buf, len, "%.3g", v);
+	return buf;
+}
+
+const char *report_unit_word(const struct hb_set *s)
+{
+	return strcmp(s->time_unit, "ns") ? "guest instructions" : "ns";
+}
+
+/* Does @key take more than one value among @bench's metrics in @s? */
+static bool param_varies(const struct hb_set *s, const char *bench,
+			 const char *key)
+{
+	const json_t *first = NULL, *v;
+	size_t i;
+
+	for (i = 0; i < s->nmetrics; i++) {
+		if (strcmp(s->metrics[i].bench, bench))
+			continue;
+		v = json_object_get(s->metrics[i].params_obj, key);
+		if (!v)
+			continue;
+		if (!first)
+			first = v;
+		else if (!json_equal(first, v))
+			return true;
+	}
+	return false;
+}
+
+/* name plus the params that tell this point from its neighbours */
+const char *report_label(char *buf, size_t len, const struct hb_set *s,
+			 const struct hb_metric *m)
+{
+	const char *key;
+	json_t *v;
+	size_t n;
+
+	n = snprintf(buf, len, "%s", m->name);
+	json_object_foreach((json_t *)m->params_obj, key, v) {
+		if (n >= len || !param_varies(s, m->bench, key))
+			continue;
+		if (json_is_string(v))
+			n += snprintf(buf + n, len - n, " %s=%s", key,
+				      json_string_value(v));
+		else
+			n += snprintf(buf + n, len - n, " %s=%lld", key,
+				      (long long)json_integer_value(v));
+	}
+	return buf;
+}
+
+/* The params every metric of @bench shares, shown once in its heading. */
+static void constant_params(char *buf, size_t len, const struct hb_set *s,
+			    const char *bench)
+{
+	const struct hb_metric *m = NULL;
+	const char *key;
+	size_t i, n = 0;
+	json_t *v;
+
+	buf[0] = '\0';
+	for (i = 0; i < s->nmetrics && !m; i++)
+		if (!strcmp(s->metrics[i].bench, bench))
+			m = &s->metrics[i];
+	if (!m)
+		return;
+	json_object_foreach((json_t *)m->params_obj, key, v) {
+		if (n >= len || param_varies(s, bench, key))
+			continue;
+		if (json_is_string(v))
+			n += snprintf(buf + n, len - n, "%s%s=%s", n ? " " : "",
+				      key, json_string_value(v));
+		else
+			n += snprintf(buf + n, len - n, "%s%s=%lld", n ? " " : "",
+				      key, (long long)json_integer_value(v));
+	}
+}
+
+bool report_counter_shown(const struct hb_cmp *c, const char *ev,
+			  double b, double k)
+{
+	if (isnan(b) || isnan(k))
+		return false;
+	if (c->verdict == HB_V_REGRESSED || c->verdict == HB_V_IMPROVED)
+		return b != 0 || k != 0;
+	/* task-clock is the timing again: only beside a verdict */
+	if (!strcmp(ev, "task-clock"))
+		return false;
+	return fabs(k - b) >= 0.01 && fabs(k - b) >= 0.05 * fabs(b);
+}
+
+static double counter(const struct hb_metric *m, const char *ev)
+{
+	json_t *v = m ? json_object_get(m->counters, ev) : NULL;
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static const struct hb_metric *any_side(const struct hb_cmp *c)
+{
+	return c->b ? c->b : c->c;
+}
+
+static const struct hb_set *label_set(const struct hb_comparison *cmp,
+				      const struct hb_cmp *c)
+{
+	return c->b ? cmp->base : cmp->cand;
+}
+
+static const char *kind_name(enum hb_kind k)
+{
+	return k == HB_KIND_HEADLINE ? "headline" :
+		k == HB_KIND_DERIVED ? "derived" : "summary";
+}
+
+static void set_line(FILE *f, const char *what, const struct hb_set *s)
+{
+	fprintf(f, "%-10s %s: %zu round%s, kernel %s, mode %s (%s)\n", what,
+		s->label, s->nrounds, s->nrounds == 1 ? "" : "s", s->kernel,
+		s->mode, s->time_unit);
+}
+
+static void rules(FILE *f, const struct report *r, const char *pre)
+{
+	fprintf(f, "%sA verdict needs p < %g (Mann-Whitney U, two-sided), a change beyond the metric's\n"
+		"%sthreshold (%s, mode %s) and a 95%% bootstrap CI of candidate/baseline that\n"
+		"%sexcludes 1. change: positive is better. See docs/compare.md.\n",
+		pre, r->alpha, pre, r->thresholds ? r->thresholds : "no thresholds file: 1%",
+		r->th_mode, pre);
+}
+
+static const char *ci_str(char *buf, size_t len, const struct hb_cmp *c)
+{
+	if (isnan(c->lo))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "[%.3f, %.3f]", c->lo, c->hi);
+	return buf;
+}
+
+static const char *pct_str(char *buf, size_t len, double v)
+{
+	if (isnan(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%+.1f%%", v);
+	return buf;
+}
+
+static const char *p_str(char *buf, size_t len, double p)
+{
+	if (isnan(p))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.2g", p);
+	return buf;
+}
+
+static void summary_line(FILE *f, const struct hb_comparison *cmp,
+			 const char *pre)
+{
+	char g[32];
+
+	fprintf(f, "%sgeomean of %zu headline metrics: %s (positive is better)\n",
+		pre, cmp->geomean_n, pct_str(g, sizeof(g), cmp->geomean));
+	fprintf(f, "%sverdicts: %zu regressed, %zu improved, %zu unchanged, %zu unsupported, %zu untested, %zu failed, %zu missing\n",
+		pre, cmp->counts[HB_V_REGRESSED], cmp->counts[HB_V_IMPROVED],
+		cmp->counts[HB_V_UNCHANGED], cmp->counts[HB_V_UNSUPPORTED],
+		cmp->counts[HB_V_UNTESTED], cmp->counts[HB_V_FAILED],
+		cmp->counts[HB_V_MISSING]);
+}
+
+void report_text(FILE *f, const struct report *r)
+{
+	char lab[512], b[32], k[32], ch[32], ci[48], p[32], cst[256];
+	size_t i, j, w;
+
+	for (j = 0; j < r->ncmp; j++) {
+		const struct hb_comparison *cmp = &r->cmp[j];
+		const char *bench = "";
+
+		if (r->ncmp > 1)
+			fprintf(f, "hmmbench compare: candidate %zu of %zu\n", j + 1, r->ncmp);
+		else
+			fprintf(f, "hmmbench compare\n");
+		set_line(f, "baseline", cmp->base);
+		set_line(f, "candidate", cmp->cand);
+		if (cmp->problem[0])
+			fprintf(f, "WARNING: %s\n", cmp->problem);
+		rules(f, r, "");
+		w = 20;
+		for (i = 0; i < cmp->n; i++) {
+			report_label(lab, sizeof(lab), label_set(cmp, &cmp->m[i]),
+				     any_side(&cmp->m[i]));
+			if (strlen(lab) > w)
+				w = strlen(lab);
+		}
+		for (i = 0; i < cmp->n; i++) {
+			const struct hb_cmp *c = &cmp->m[i];
+			const struct hb_metric *m = any_side(c);
+			const char *ev;
+			json_t *v;
+			int shown = 0;
+
+			if (strcmp(bench, m->bench)) {
+				bench = m->bench;
+				constant_params(cst, sizeof(cst),
+						label_set(cmp, c), bench);
+				fprintf(f, "\n%s%s%s%s\n", bench, cst[0] ? " (" : "",
+					cst, cst[0] ? ")" : "");
+				fprintf(f, "  %-*s %12s %12s %8s %16s %8s  %s\n",
+					(int)w, "metric", "baseline", "candidate",
+					"change", "95% CI ratio", "p", "verdict");
+			}
+			fprintf(f, "  %-*s %12s %12s %8s %16s %8s  %-11s %s\n", (int)w,
+				report_label(lab, sizeof(lab), label_set(cmp, c), m),
+				report_num(b, sizeof(b), c->bmed),
+				report_num(k, sizeof(k), c->cmed),
+				pct_str(ch, sizeof(ch), c->change),
+				ci_str(ci, sizeof(ci), c),
+				p_str(p, sizeof(p), c->p),
+				c->verdict == HB_V_REGRESSED ? "REGRESSED" :
+				hb_verdict_name(c->verdict), c->reason);
+			if (!c->b || !c->c || c->b->kind != HB_KIND_HEADLINE)
+				continue;
+			json_object_foreach(c->b->counters, ev, v) {
+				double cb = counter(c->b, ev), cc = counter(c->c, ev);
+
+				if (!report_counter_shown(c, ev, cb, cc))
+					continue;
+				fprintf(f, "%s%s/op %s -> %s", shown++ ? "   " : "      ",
+					ev, report_num(b, sizeof(b), cb),
+					report_num(k, sizeof(k), cc));
+			}
+			if (shown)
+				fputc('\n', f);
+		}
+		fputc('\n', f);
+		summary_line(f, cmp, "");
+		if (j + 1 < r->ncmp)
+			fputs("\n\n", f);
+	}
+}
+
+static void md_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|' || *s == '*' || *s == '_')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
+void report_markdown(FILE *f, const struct report *r)
+{
+	char lab[512], b[32], k[32], ch[32], ci[48], p[32], cst[256];
+	size_t i, j;
+
+	fprintf(f, "# hmmbench compare\n\n");
+	for (j = 0; j < r->ncmp; j++) {
+		const struct hb_comparison *cmp = &r->cmp[j];
+		const char *bench = "";
+
+		if (r->ncmp > 1)
+			fprintf(f, "## Candidate %zu: `%s`\n\n", j + 1, cmp->cand->label);
+		fprintf(f, "| | set | rounds | kernel | mode |\n| --- | --- | --- | --- | --- |\n");
+		fprintf(f, "| baseline | `%s` | %zu | %s | %s (%s) |\n", cmp->base->label,
+			cmp->base->nrounds, cmp->base->kernel, cmp->base->mode,
+			cmp->base->time_unit);
+		fprintf(f, "| candidate | `%s` | %zu | %s | %s (%s) |\n\n", cmp->cand->label,
+			cmp->cand->nrounds, cmp->cand->kernel, cmp->cand->mode,
+			cmp->cand->time_unit);
+		if (cmp->problem[0])
+			fprintf(f, "**Warning:** %s\n\n", cmp->problem);
+		summary_line(f, cmp, "- ");
+		fputc('\n', f);
+		rules(f, r, "");
+		for (i = 0; i < cmp->n; i++) {
+			const struct hb_cmp *c = &cmp->m[i];
+			const struct hb_metric *m = any_side(c);
+			const char *ev;
+			json_t *v;
+			int shown = 0;
+
+			if (strcmp(bench, m->bench)) {
+				bench = m->bench;
+				constant_params(cst, sizeof(cst), label_set(cmp, c), bench);
+				fprintf(f, "\n### %s%s%s%s\n\n", bench, cst[0] ? " (" : "",
+					cst, cst[0] ? ")" : "");
+				fprintf(f, "| metric | baseline | candidate | change | 95%% CI ratio | p | verdict | counters per op |\n");
+				fprintf(f, "| --- | ---: | ---: | ---: | --- | ---: | --- | --- |\n");
+			}
+			fputs("| ", f);
+			md_escape(f, report_label(lab, sizeof(lab), label_set(cmp, c), m));
+			fprintf(f, " | %s | %s | %s | %s | %s | %s%s%s: ",
+				report_num(b, sizeof(b), c->bmed),
+				report_num(k, sizeof(k), c->cmed),
+				pct_str(ch, sizeof(ch), c->change),
+				ci_str(ci, sizeof(ci), c), p_str(p, sizeof(p), c->p),
+				c->verdict == HB_V_REGRESSED ? "**" : "",
+				hb_verdict_name(c->verdict),
+				c->verdict == HB_V_REGRESSED ? "**" : "");
+			md_escape(f, c->reason);
+			fputs(" | ", f);
+			if (c->b && c->c && c->b->kind == HB_KIND_HEADLINE) {
+				json_object_foreach(c->b->counters, ev, v) {
+					double cb = counter(c->b, ev), cc = counter(c->c, ev);
+
+					if (!report_counter_shown(c, ev, cb, cc))
+						continue;
+					fputs(shown++ ? "; " : "", f);
+					md_escape(f, ev);
+					fprintf(f, "/op %s → %s", report_num(b, sizeof(b), cb),
+						report_num(k, sizeof(k), cc));
+				}
+			}
+			fputs(" |\n", f);
+		}
+		fputc('\n', f);
+	}
+}
+
+static json_t *num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *set_json(const struct hb_set *s)
+{
+	json_t *rounds = json_array();
+	size_t r;
+
+	for (r = 0; r < s->nrounds; r++)
+		json_array_append_new(rounds, json_string(s->paths[r]));
+	return json_pack("{ss so ss ss ss sO}", "label", s->label,
+			 "rounds", rounds, "kernel", s->kernel, "mode", s->mode,
+			 "time_unit", s->time_unit, "context", s->context);
+}
+
+static json_t *side_json(const struct hb_metric *m, double med)
+{
+	size_t r, n = 0;
+
+	if (!m)
+		return json_null();
+	for (r = 0; r < m->nrounds; r++)
+		n += m->n[r];
+	return json_pack("{so sI sI ss}", "median", num(med),
+			 "rounds", (json_int_t)m->nrounds, "n", (json_int_t)n,
+			 "status", m->state == HB_ST_OK ? "ok" :
+			 m->state == HB_ST_UNSUPPORTED ? "unsupported" :
+			 m->state == HB_ST_FAILED ? "failed" : "incomplete");
+}
+
+static json_t *cmp_json(const struct hb_cmp *c)
+{
+	const struct hb_metric *m = any_side(c);
+	json_t *o, *ctr = json_object();
+	const char *ev;
+	json_t *v;
+
+	if (c->b && c->c && c->b->kind == HB_KIND_HEADLINE)
+		json_object_foreach(c->b->counters, ev, v)
+			json_object_set_new(ctr, ev, json_pack("{so so}",
+				"baseline", num(counter(c->b, ev)),
+				"candidate", num(counter(c->c, ev))));
+	o = json_pack("{ss ss ss sO ss ss ss so so so so so so s{so so} so ss? so ss ss}",
+		      "id", m->id, "bench", m->bench, "name", m->name,
+		      "params", m->params_obj, "kind", kind_name(m->kind),
+		      "unit", m->unit ? m->unit : "",
+		      "direction", m->dir == HB_LOWER_IS_BETTER ?
+		      "lower_is_better" : "higher_is_better",
+		      "baseline", side_json(c->b, c->bmed),
+		      "candidate", side_json(c->c, c->cmed),
+		      "ratio", num(c->ratio), "change_pct", num(c->change),
+		      "p", num(c->p),
+		      "p_method", isnan(c->p) || !c->basis ? json_null() :
+		      json_string(c->exact ? "exact" : "normal"),
+		      "ci95_ratio", "lo", num(c->lo), "hi", num(c->hi),
+		      "threshold_pct", num(c->threshold),
+		      "test_basis", c->basis,
+		      "counters_per_op", ctr,
+		      "verdict", hb_verdict_name(c->verdict),
+		      "reason", c->reason);
+	return o;
+}
+
+json_t *report_json(const struct report *r)
+{
+	json_t *root, *cmps = json_array();
+	size_t i, j;
+
+	for (j = 0; j < r->ncmp; j++) {
+		const struct hb_comparison *cmp = &r->cmp[j];
+		json_t *ms = json_array(), *counts = json_object();
+
+		for (i = 0; i < cmp->n; i++)
+			json_array_append_new(ms, cmp_json(&cmp->m[i]));
+		for (i = 0; i <= HB_V_MISSING; i++)
+			json_object_set_new(counts, hb_verdict_name(i),
+					    json_integer(cmp->counts[i]));
+		json_array_append_new(cmps, json_pack("{so so so sI so so}",
+			"candidate", set_json(cmp->cand),
+			"problem", cmp->problem[0] ? json_string(cmp->problem) : json_null(),
+			"geomean_change_pct", num(cmp->geomean),
+			"geomean_n", (json_int_t)cmp->geomean_n,
+			"counts", counts, "metrics", ms));
+	}
+	root = json_pack("{ss si sf so ss so so}",
+			 "schema", "hmmbench-compare", "schema_version", 1,
+			 "alpha", r->alpha,
+			 "thresholds", r->thresholds ? json_string(r->thresholds) : json_null(),
+			 "threshold_mode", r->th_mode,
+			 "baseline", set_json(r->cmp[0].base),
+			 "comparisons", cmps);
+	return root;
+}
