@@ -3,9 +3,11 @@ HMMBENCH_CACHE=${HMMBENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hmmbench}
 HMMBENCH_TOP=$(cd "$(dirname "$0")/.." && pwd)
 PROG=$(basename "$0")
 
+# exits 1, or DIE_STATUS where 1 means something else (scripts/ab: the gate's
+# "regression"; there an error is 2, "cannot compare")
 die() {
 	echo "$PROG: $*" >&2
-	exit 1
+	exit "${DIE_STATUS:-1}"
 }
 
 log() {
