@@ -113,12 +113,18 @@ static int contend(struct hb_point *pt)
 	return 0;
 }
 
+/* The child checks the parent's data and says so in its exit status. */
+static int fork_child(void *arg)
+{
+	struct frk *f = arg;
+
+	return f->len && hb_check(f->buf, f->len, f->seed) >= 0;
+}
+
 static int fork_thread(struct hb_point *pt, struct hb_meter *m, unsigned int idx)
 {
 	struct frk *f = pt->priv;
 	bool contended = pt->v[P_VARIANT] == V_CONTENDED;
-	struct sched_param rt = { .sched_priority = 1 }, other = { 0 };
-	bool fifo;
 	pid_t pid;
 	int err;
 
@@ -132,21 +138,9 @@ static int fork_thread(struct hb_point *pt, struct hb_meter *m, unsigned int idx
 	       !__atomic_load_n(&f->contender_err, __ATOMIC_ACQUIRE))
 		sched_yield();
 
-	/*
-	 * SCHED_FIFO with RESET_ON_FORK: the new child cannot preempt the
-	 * parent before fork returns, which it otherwise does or not by the
-	 * scheduler's whim (bimodal samples with one CPU). If not permitted
-	 * (not root), fork is timed without it.
-	 */
-	fifo = !sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &rt);
-	hb_begin(m);
-	pid = fork();
-	if (!pid)
-		_exit(f->len && hb_check(f->buf, f->len, f->seed) >= 0);
-	err = errno;
-	hb_end(m, 1);
-	if (fifo)
-		sched_setscheduler(0, SCHED_OTHER, &other);
+	/* as SCHED_FIFO: see hb_fork() */
+	pid = hb_fork(m, 1, fork_child, f);
+	err = pid < 0 ? -pid : 0;
 
 	__atomic_store_n(&f->stop, 1, __ATOMIC_RELEASE);
 	f->child = pid;

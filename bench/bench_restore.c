@@ -258,6 +258,8 @@ const struct hb_bench bench_restore = {
 	.desc = "latency of one CPU access to a device-exclusive page, beside a minor and a first-touch fault",
 	.op = "access",
 	.reps = 5,
+	.mem_node_def = "0,1",
+	.mem_node_quick = "0",
 	.priv_size = sizeof(struct restore),
 	.params = {
 		{ "fault", "page state before the access: device-exclusive, or a reference fault",

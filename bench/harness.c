@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -74,6 +75,7 @@ static struct {
 	json_t *context;
 	char start[32];
 	double overhead;		/* timer overhead subtracted, time units */
+	double mono_overhead;		/* the same for hb_begin_mono() */
 	double tick;			/* time units per clock tick */
 	bool tsc;			/* the clock is rdtsc, else clock_gettime */
 	double baseline[HB_NR_EVENTS];	/* counts of one empty region */
@@ -221,12 +223,12 @@ void hb_begin(struct hb_meter *m)
 	m->t0 = now();
 }
 
-void hb_end(struct hb_meter *m, unsigned long nops)
+/* One sample of @t time units (overhead not yet subtracted) for @nops ops. */
+static void record(struct hb_meter *m, double t, double overhead,
+		   unsigned long nops)
 {
-	uint64_t t1 = now();
 	double *s;
 
-	hb_counters_disable(&m->ctr);
 	if (m->n == m->cap) {
 		m->cap = m->cap ? 2 * m->cap : 1024;
 		s = realloc(m->s, m->cap * sizeof(*s));
@@ -237,10 +239,64 @@ void hb_end(struct hb_meter *m, unsigned long nops)
 		}
 		m->s = s;
 	}
-	m->s[m->n++] = ((double)(t1 - m->t0) * run.tick - run.overhead) /
-		       (nops ? nops : 1);
+	m->s[m->n++] = (t - overhead) / (nops ? nops : 1);
 	m->ops += nops;
 	m->regions++;
+}
+
+void hb_end(struct hb_meter *m, unsigned long nops)
+{
+	uint64_t t1 = now();
+
+	hb_counters_disable(&m->ctr);
+	record(m, (double)(t1 - m->t0) * run.tick, run.overhead, nops);
+}
+
+uint64_t hb_begin_mono(struct hb_meter *m)
+{
+	hb_counters_enable(&m->ctr);
+	m->t0 = mono_ns();
+	return m->t0;
+}
+
+uint64_t hb_end_mono(struct hb_meter *m, unsigned long nops)
+{
+	uint64_t t1 = mono_ns();
+
+	hb_counters_disable(&m->ctr);
+	record(m, (double)(t1 - m->t0), run.mono_overhead, nops);
+	return t1;
+}
+
+double hb_mono_overhead(void)
+{
+	return run.mono_overhead;
+}
+
+uint64_t hb_clock_mono(void)
+{
+	return mono_ns();
+}
+
+pid_t hb_fork(struct hb_meter *m, unsigned long nops,
+	      int (*child)(void *arg), void *arg)
+{
+	struct sched_param rt = { .sched_priority = 1 }, other = { 0 };
+	bool fifo;
+	pid_t pid;
+	int err;
+
+	/* if not permitted (not root), fork is timed without it */
+	fifo = !sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &rt);
+	hb_begin(m);
+	pid = fork();
+	if (!pid)
+		_exit(child(arg));
+	err = errno;
+	hb_end(m, nops);
+	if (fifo)
+		sched_setscheduler(0, SCHED_OTHER, &other);
+	return pid < 0 ? -err : pid;
 }
 
 static void meter_counts(struct hb_meter *m, double v[HB_NR_EVENTS])
@@ -319,6 +375,11 @@ static void *worker_main(void *arg)
 void hb_unbind_cpu(void)
 {
 	hb_place_cpu(-1, 0);
+}
+
+int hb_bind_cpu(const struct hb_point *pt, unsigned int idx)
+{
+	return hb_place_cpu(pt->cpu_node, idx) < 0 ? -1 : 0;
 }
 
 int hb_node_cpus(int node)
@@ -454,8 +515,9 @@ static json_t *params_json(const struct hb_point *pt, int skip)
 	return o;
 }
 
-void hb_summary(const struct hb_point *pt, int skip, const char *name,
-		double value, const char *unit, enum hb_direction dir)
+static json_t *summary_json(const struct hb_point *pt, int skip,
+			    const char *name, double value, const char *unit,
+			    enum hb_direction dir)
 {
 	const struct pt_state *p = (const struct pt_state *)pt;
 	json_t *m = hb_metric_json(value, unit, dir);
@@ -463,6 +525,29 @@ void hb_summary(const struct hb_point *pt, int skip, const char *name,
 	json_object_set_new(m, "name", json_string(name));
 	json_object_set_new(m, "params", params_json(pt, skip));
 	json_array_append_new(p->b->summary, m);
+	return m;
+}
+
+void hb_summary(const struct hb_point *pt, int skip, const char *name,
+		double value, const char *unit, enum hb_direction dir)
+{
+	summary_json(pt, skip, name, value, unit, dir);
+}
+
+void hb_summary_ratio(const struct hb_point *pt, int skip, const char *name,
+		      const char *num_label, double num, const char *den_label,
+		      double den, const char *unit, enum hb_direction dir)
+{
+	json_t *m = summary_json(pt, skip, name, num / den, "ratio", dir);
+	json_t *n = hb_metric_json(num, unit, dir), *d = hb_metric_json(den, unit, dir);
+
+	/* the sides are context for the ratio, not metrics of their own */
+	json_object_del(n, "direction");
+	json_object_del(d, "direction");
+	json_object_set_new(n, "label", json_string(num_label));
+	json_object_set_new(d, "label", json_string(den_label));
+	json_object_set_new(m, "numerator", n);
+	json_object_set_new(m, "denominator", d);
 }
 
 const struct hb_stats *hb_point_stats(const struct hb_point *pt)
@@ -694,8 +779,16 @@ static void visit(struct pt_state *p, bool keep)
 {
 	const struct hb_bench *b = p->pt.bench;
 	struct hb_meter *m = &run.meter;
+	char why[256];
 	int ret;
 
+	/* a node of a default sweep that this machine lacks */
+	if (hb_place_check(p->pt.cpu_node, p->pt.mem_node, why, sizeof(why))) {
+		if (p->status == ST_RUNNING)
+			fprintf(stderr, "hmmbench: %s: %s: unsupported\n", b->name, why);
+		hb_unsupported(&p->pt, "%s", why);
+		return;
+	}
 	if (hb_place_cpu(p->pt.cpu_node, 0) < 0 || hb_place_mem(p->pt.mem_node)) {
 		hb_fail(&p->pt, "cannot bind to cpu_node %d / mem_node %d: %s",
 			p->pt.cpu_node, p->pt.mem_node, strerror(errno));
@@ -753,6 +846,44 @@ static void finish_point(struct pt_state *p)
 		b->metrics(&p->pt, &p->st);
 }
 
+/*
+ * Memory on another node against memory on the CPU's node, for each point
+ * measured both ways: what the NUMA placement costs.
+ */
+static void numa_summary(struct bench_state *bs)
+{
+	const struct hb_bench *b = bs->bench;
+	int i, np = hb_nparams(b);
+	const struct hb_stats *st, *ls;
+	char name[64], remote[32], local[32], unit[64];
+	struct pt_state *p, *q;
+	size_t k, j;
+
+	snprintf(unit, sizeof(unit), "%s/%s", hb_time_unit(), b->op);
+	for (k = 0; k < bs->npts; k++) {
+		p = &bs->pts[k];
+		st = hb_point_stats(&p->pt);
+		if (!st || p->pt.mem_node == p->pt.cpu_node)
+			continue;
+		for (j = 0; j < bs->npts; j++) {
+			q = &bs->pts[j];
+			for (i = 0; i < np && q->pt.v[i] == p->pt.v[i]; i++)
+				;
+			if (i == np && q->pt.cpu_node == p->pt.cpu_node &&
+			    q->pt.mem_node == p->pt.cpu_node)
+				break;
+		}
+		ls = j < bs->npts ? hb_point_stats(&q->pt) : NULL;
+		if (!ls)
+			continue;
+		snprintf(name, sizeof(name), "mem_node_%d_vs_local", p->pt.mem_node);
+		snprintf(remote, sizeof(remote), "mem_node=%d", p->pt.mem_node);
+		snprintf(local, sizeof(local), "mem_node=%d", p->pt.cpu_node);
+		hb_summary_ratio(&p->pt, np + 1, name, remote, st->median, local,
+				 ls->median, unit, HB_LOWER_IS_BETTER);
+	}
+}
+
 /* Returns whether every point of the benchmark ran without failing. */
 static bool run_bench(const struct hb_sel *s, struct bench_state *bs)
 {
@@ -801,6 +932,7 @@ static bool run_bench(const struct hb_sel *s, struct bench_state *bs)
 	if (b->summary && ptrs)
 		b->summary(ptrs, bs->npts);
 	free(ptrs);
+	numa_summary(bs);
 
 	run.dmesg_seen += dmesg_alarms(run.dmesg_seen, bs->warnings);
 	if (json_array_size(bs->warnings)) {
@@ -842,6 +974,19 @@ static int calibrate(void)
 			"min", st.min, "p99", st.p99, "mean", st.mean,
 			"regions", CALIBRATION_REGIONS, "unit", hb_time_unit(),
 			"subtracted", 1));
+	/* the same for CLOCK_MONOTONIC regions (hb_begin_mono) */
+	meter_start(m);
+	for (i = 0; i < CALIBRATION_REGIONS; i++) {
+		hb_begin_mono(m);
+		hb_end_mono(m, 0);
+	}
+	if (m->nomem || hb_stats_compute(m->s, m->n, &st))
+		return -ENOMEM;
+	run.mono_overhead = st.median;
+	json_object_set_new(run.context, "timer_overhead_monotonic", json_pack(
+			"{sf sf sf sf si ss}", "median", st.median, "min", st.min,
+			"p99", st.p99, "mean", st.mean, "regions", CALIBRATION_REGIONS,
+			"unit", hb_time_unit()));
 	json_object_set_new(run.context, "clock", json_pack("{ss sf}",
 			"source", run.tsc ? "rdtsc" : "clock_gettime(CLOCK_MONOTONIC)",
 			"units_per_tick", run.tick));
@@ -851,9 +996,9 @@ static int calibrate(void)
 			json_object_set_new(json_object_get(run.context,
 					    "counter_baseline_per_region"),
 					    hb_event_name(ev), json_real(run.baseline[ev]));
-	fprintf(stderr, "hmmbench: clock %s, timer overhead %.1f %s (median of %d empty regions), subtracted from every sample\n",
-		run.tsc ? "rdtsc" : "clock_gettime", st.median, hb_time_unit(),
-		CALIBRATION_REGIONS);
+	fprintf(stderr, "hmmbench: clock %s, timer overhead %.1f %s (median of %d empty regions; CLOCK_MONOTONIC regions %.1f), subtracted from every sample\n",
+		run.tsc ? "rdtsc" : "clock_gettime", run.overhead, hb_time_unit(),
+		CALIBRATION_REGIONS, run.mono_overhead);
 	return 0;
 }
 
@@ -954,6 +1099,75 @@ static void print_params(const json_t *params, FILE *f)
 	}
 }
 
+/* "value unit" of one side of a ratio. */
+static void side_text(const json_t *side, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.6g %s", json_number_value(json_object_get(side, "value")),
+		 json_string_value(json_object_get(side, "unit")));
+}
+
+static void params_text(const json_t *params, char *buf, size_t len)
+{
+	FILE *pf = fmemopen(buf, len, "w");
+
+	buf[0] = '\0';
+	if (pf) {
+		print_params(params, pf);
+		fclose(pf);
+	}
+}
+
+/* Summary metrics that are ratios of two sides (hb_summary_ratio), as a table. */
+static void print_ratios(const json_t *b, FILE *f)
+{
+	enum { NAME, PARAMS, NLABEL, NVALUE, DLABEL, DVALUE, NCOLS };
+	static const char *const head[NCOLS] = {
+		"metric", "params", "numerator", "", "denominator", ""
+	};
+	int w[NCOLS] = { 0 }, c, pass;
+	char cell[NCOLS][256];
+	const json_t *m, *nu, *de;
+	size_t k, n = 0;
+
+	/* the first pass measures the columns, the second prints */
+	for (pass = 0; pass < 2; pass++) {
+		json_array_foreach(json_object_get(b, "summary"), k, m) {
+			nu = json_object_get(m, "numerator");
+			de = json_object_get(m, "denominator");
+			if (!nu || !de)
+				continue;
+			if (pass && !n++) {
+				fprintf(f, "%s ratios (numerator / denominator, of medians):\n ",
+					json_string_value(json_object_get(b, "name")));
+				for (c = 0; c < NCOLS; c++)
+					fprintf(f, " %-*s", w[c], head[c]);
+				fprintf(f, " ratio\n");
+			}
+			snprintf(cell[NAME], sizeof(cell[NAME]), "%s",
+				 json_string_value(json_object_get(m, "name")));
+			params_text(json_object_get(m, "params"), cell[PARAMS], sizeof(cell[PARAMS]));
+			snprintf(cell[NLABEL], sizeof(cell[NLABEL]), "%s",
+				 json_string_value(json_object_get(nu, "label")));
+			side_text(nu, cell[NVALUE], sizeof(cell[NVALUE]));
+			snprintf(cell[DLABEL], sizeof(cell[DLABEL]), "%s",
+				 json_string_value(json_object_get(de, "label")));
+			side_text(de, cell[DVALUE], sizeof(cell[DVALUE]));
+			for (c = 0; c < NCOLS; c++) {
+				/* params start with a blank */
+				const char *t = cell[c][0] == ' ' ? cell[c] + 1 : cell[c];
+				int len = strlen(t);
+
+				if (!pass)
+					w[c] = len > w[c] ? len : w[c];
+				else
+					fprintf(f, "%s%-*s", c ? " " : "  ", w[c], t);
+			}
+			if (pass)
+				fprintf(f, " %.3g\n", json_number_value(json_object_get(m, "value")));
+		}
+	}
+}
+
 void hb_print_summary(const json_t *root, FILE *f)
 {
 	const json_t *ctx = json_object_get(root, "context");
@@ -994,6 +1208,8 @@ void hb_print_summary(const json_t *root, FILE *f)
 					json_string_value(json_object_get(m, "unit")));
 		}
 		json_array_foreach(json_object_get(b, "summary"), k, m) {
+			if (json_object_get(m, "numerator"))
+				continue;
 			fprintf(f, "%s summary:", json_string_value(json_object_get(b, "name")));
 			print_params(json_object_get(m, "params"), f);
 			fprintf(f, ": %s = %.6g %s\n",
@@ -1001,5 +1217,6 @@ void hb_print_summary(const json_t *root, FILE *f)
 				json_number_value(json_object_get(m, "value")),
 				json_string_value(json_object_get(m, "unit")));
 		}
+		print_ratios(b, f);
 	}
 }

@@ -17,6 +17,7 @@ struct hb_sel {
 	const struct hb_bench *bench;
 	long *sweep[HB_NR_SWEEPS];
 	size_t nsweep[HB_NR_SWEEPS];
+	bool given[HB_NR_SWEEPS];	/* by --param, not the default */
 };
 
 struct hb_opts {

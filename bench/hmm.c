@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 
 #include "hmm.h"
@@ -32,4 +33,21 @@ int hmm_exclusive(int fd, void *addr, unsigned long npages)
 	if (ret == -EPERM)
 		return 1;
 	return ret;
+}
+
+long hmm_count_private(int fd, void *addr, unsigned long npages)
+{
+	unsigned char *perm = malloc(npages);
+	unsigned long i;
+	long n = 0;
+	int ret;
+
+	if (!perm)
+		return -ENOMEM;
+	ret = hmm_cmd(fd, HMM_DMIRROR_SNAPSHOT, addr, perm, npages, NULL);
+	for (i = 0; !ret && i < npages; i++)
+		n += perm[i] == (HMM_DMIRROR_PROT_DEV_PRIVATE_LOCAL |
+				 HMM_DMIRROR_PROT_WRITE);
+	free(perm);
+	return ret ? ret : n;
 }

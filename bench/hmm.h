@@ -19,8 +19,20 @@ struct hmm_dmirror_cmd {
 	__u64 faults;	/* out: device page faults */
 };
 
+#define HMM_DMIRROR_MIGRATE_TO_DEV	_IOWR('H', 0x02, struct hmm_dmirror_cmd)
+#define HMM_DMIRROR_MIGRATE_TO_SYS	_IOWR('H', 0x03, struct hmm_dmirror_cmd)
+#define HMM_DMIRROR_SNAPSHOT		_IOWR('H', 0x04, struct hmm_dmirror_cmd)
 #define HMM_DMIRROR_EXCLUSIVE		_IOWR('H', 0x05, struct hmm_dmirror_cmd)
 #define HMM_DMIRROR_CHECK_EXCLUSIVE	_IOWR('H', 0x06, struct hmm_dmirror_cmd)
+/*
+ * Marks as HMM_DMIRROR_EXCLUSIVE does, without copying the range to ptr:
+ * kernel-patches/test_hmm-instrumentation 0003. Other kernels: EINVAL.
+ */
+#define HMM_DMIRROR_EXCLUSIVE_NOCOPY	_IOWR('H', 0x40, struct hmm_dmirror_cmd)
+
+/* HMM_DMIRROR_SNAPSHOT's byte per page (the bits hmmbench looks at) */
+#define HMM_DMIRROR_PROT_WRITE			0x02
+#define HMM_DMIRROR_PROT_DEV_PRIVATE_LOCAL	0x20
 
 /*
  * One test_hmm command on @npages pages at @addr, device data to/from @buf.
@@ -35,5 +47,12 @@ int hmm_cmd(int fd, unsigned long req, void *addr, void *buf,
  * all, or -errno.
  */
 int hmm_exclusive(int fd, void *addr, unsigned long npages);
+
+/*
+ * HMM_DMIRROR_SNAPSHOT: how many pages of the range are device-private
+ * pages of this device (writable, as migration leaves them), or -errno.
+ * Taking the snapshot does not fault them back.
+ */
+long hmm_count_private(int fd, void *addr, unsigned long npages);
 
 #endif

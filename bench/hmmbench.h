@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "results.h"
 #include "stats.h"
@@ -25,7 +26,8 @@
 #define PAGE_SZ		4096UL
 
 /* The benchmark table: one X() per bench_*.c, naming its struct hb_bench. */
-#define HB_BENCHES(X)	X(bench_mark) X(bench_restore) X(bench_fork)
+#define HB_BENCHES(X)	X(bench_mark) X(bench_restore) X(bench_fork) \
+			X(bench_revoke) X(bench_migrate)
 
 struct hb_param {
 	const char *name;
@@ -54,6 +56,8 @@ struct hb_bench {
 	const char *desc;
 	const char *op;		/* what one timed op is: "page", "access" */
 	unsigned int reps;	/* passes per point unless --reps */
+	/* default mem_node sweeps (NULL: the common "0"); absent nodes skip */
+	const char *mem_node_def, *mem_node_quick;
 	size_t priv_size;
 	struct hb_param params[HB_MAX_PARAMS + 1];	/* ends at name NULL */
 	int (*setup)(struct hb_point *pt);
@@ -76,6 +80,27 @@ int hb_unsupported(struct hb_point *pt, const char *fmt, ...)
 /* Timing: counters on, clock; ... clock, counters off, one sample per op. */
 void hb_begin(struct hb_meter *m);
 void hb_end(struct hb_meter *m, unsigned long nops);
+/*
+ * As hb_begin()/hb_end(), but timed with CLOCK_MONOTONIC whatever the
+ * sample clock is, for samples set against kernel timestamps (perf's
+ * use_clockid). Each returns its clock reading in time units; the sample
+ * recorded has hb_mono_overhead() subtracted, as hb_end() subtracts its own.
+ */
+uint64_t hb_begin_mono(struct hb_meter *m);
+uint64_t hb_end_mono(struct hb_meter *m, unsigned long nops);
+/* The median of empty hb_begin_mono()..hb_end_mono() regions, time units. */
+double hb_mono_overhead(void);
+/* CLOCK_MONOTONIC now, in time units, recording nothing. */
+uint64_t hb_clock_mono(void);
+/*
+ * fork() timed as one sample of @m (for @nops ops), until it returns in
+ * the parent; the child _exits with @child(@arg). As SCHED_FIFO with SCHED_RESET_ON_FORK
+ * where permitted: the new child cannot preempt the parent before fork
+ * returns, which it otherwise does or not by the scheduler's whim
+ * (bimodal samples with one CPU). Returns the child's pid, or -errno.
+ */
+pid_t hb_fork(struct hb_meter *m, unsigned long nops,
+	      int (*child)(void *arg), void *arg);
 /* Page faults counted by @m so far in this pass, or -1 if not countable. */
 long long hb_meter_faults(struct hb_meter *m);
 
@@ -89,6 +114,8 @@ int hb_threads(struct hb_point *pt, struct hb_meter *m, unsigned int n,
 
 /* Lets the calling thread run on any CPU. */
 void hb_unbind_cpu(void);
+/* Binds the calling thread where hb_threads() binds thread @idx. */
+int hb_bind_cpu(const struct hb_point *pt, unsigned int idx);
 /* How many CPUs NUMA node @node has. */
 int hb_node_cpus(int node);
 
@@ -114,6 +141,14 @@ void hb_metric(struct hb_point *pt, const char *name, double value,
 /* @pt names the group: its params, except @skip (-1: none). */
 void hb_summary(const struct hb_point *pt, int skip, const char *name,
 		double value, const char *unit, enum hb_direction dir);
+/*
+ * A summary metric @name = @num / @den, unit "ratio", for the group of @pt
+ * less param @skip, with both sides kept beside it (labelled, in @unit):
+ * hmmbench summary prints these as a table.
+ */
+void hb_summary_ratio(const struct hb_point *pt, int skip, const char *name,
+		      const char *num_label, double num, const char *den_label,
+		      double den, const char *unit, enum hb_direction dir);
 /* A point's statistics, or NULL if it has none (not ok). */
 const struct hb_stats *hb_point_stats(const struct hb_point *pt);
 /* The point among @pts equal to @pt except for param @idx, which is @val. */

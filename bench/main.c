@@ -72,6 +72,10 @@ static int cmd_list(void)
 		       b->reps, b->op);
 		for (k = 0; b->params[k].name; k++)
 			print_param(&b->params[k]);
+		if (b->mem_node_def)
+			printf("  %-10s default %s, --quick %s (nodes this machine lacks: unsupported)\n",
+			       "mem_node", b->mem_node_def,
+			       b->mem_node_quick ? b->mem_node_quick : b->mem_node_def);
 		printf("\n");
 	}
 	printf("every benchmark also takes:\n");
@@ -154,6 +158,7 @@ static void apply_param(struct hb_sel *sel, size_t nsel, const char *arg)
 			free(sel[i].sweep[k]);
 			sel[i].nsweep[k] = parse_sweep(b->name, hb_sweep_param(b, k),
 						       eq + 1, &sel[i].sweep[k]);
+			sel[i].given[k] = true;
 			used = true;
 		}
 	}
@@ -238,10 +243,12 @@ static int cmd_run(int argc, char **argv)
 		b = sel[i].bench;
 		for (k = 0; k < hb_nparams(b) + 2; k++) {
 			const struct hb_param *p = hb_sweep_param(b, k);
+			const char *def = o.quick && p->quick ? p->quick : p->def;
 
-			sel[i].nsweep[k] = parse_sweep(b->name, p,
-					o.quick && p->quick ? p->quick : p->def,
-					&sel[i].sweep[k]);
+			if (k == hb_nparams(b) + 1 && b->mem_node_def)
+				def = o.quick && b->mem_node_quick ? b->mem_node_quick :
+				      b->mem_node_def;
+			sel[i].nsweep[k] = parse_sweep(b->name, p, def, &sel[i].sweep[k]);
 		}
 	}
 	for (i = 0; i < nparams; i++)
@@ -262,7 +269,10 @@ static int cmd_run(int argc, char **argv)
 			for (m = 0; m < sel[i].nsweep[n + 1]; m++)
 				if (hb_place_check(sel[i].sweep[n][c],
 						   sel[i].sweep[n + 1][m],
-						   err, sizeof(err)))
+						   err, sizeof(err)) &&
+				    /* a benchmark's default nodes: unsupported where absent */
+				    (sel[i].given[n + 1] || !sel[i].bench->mem_node_def ||
+				     hb_place_check(sel[i].sweep[n][c], 0, err, sizeof(err))))
 					die2("%s: %s", sel[i].bench->name, err);
 	}
 	o.sel = sel;

@@ -84,6 +84,76 @@ expect_ok "restore's reference faults are in the same run" \
 	jq -e '[.benchmarks[] | select(.name == "restore") | .points[] | .params.fault] |
 		(index("exclusive") != null) and (index("minor") != null) and (index("anon") != null)' "$r"
 
+# revoke and migrate on the instrumented kernel (tracepoints, invalidate
+# delay, NOCOPY): every point verified, the key metrics there
+echo "# building the kernel with kernel-patches/test_hmm-instrumentation (cached after the first time)"
+start=$(date +%s)
+ibuild=$($S/kernel-build --patches kernel-patches/test_hmm-instrumentation)
+if [ -n "$ibuild" ] && [ -f "$ibuild/arch/x86/boot/bzImage" ]; then
+	t_report ok "kernel-build --patches test_hmm-instrumentation in $(( $(date +%s) - start ))s"
+else
+	t_report fail "kernel-build --patches test_hmm-instrumentation"
+fi
+r=$tmp/instr/results.json
+expect_ok "hmmbench run --quick: revoke, migrate on the instrumented kernel" \
+	$S/vm-run --accel "$MODE" --timeout 300 --kernel "$ibuild/arch/x86/boot/bzImage" \
+	--kernel-info "$ibuild/build-info.json" --out "$tmp/instr" -- \
+	bench/hmmbench run --bench revoke --bench migrate --quick --out "$r"
+expect_ok "revoke, migrate: the results validate, status complete" \
+	sh -c 'bench/hmmbench validate "$1" && jq -e ".status == \"complete\"" "$1"' sh "$r"
+n=$(jq '[.benchmarks[].points[] | select(.status != "ok")] | length' "$r" 2>/dev/null)
+if [ "${n:-1}" -eq 0 ]; then
+	t_report ok "revoke, migrate: every point ok on the instrumented kernel"
+else
+	t_report fail "revoke, migrate: every point ok on the instrumented kernel" \
+		"$(jq -r '.benchmarks[].points[] | select(.status != "ok") | "\(.params): \(.reason)"' "$r" 2>&1 | head -n 5)"
+fi
+# the split of a traced revoke, what tracing costs, the sanity check's terms
+for probe in tracepoint kprobe; do
+	expect_ok "revoke probe=$probe: components, tracing overhead, probe cost, unexplained" \
+		jq -e --arg p $probe '[.benchmarks[] | select(.name == "revoke") | .points[] |
+		select(.params.case == "revoke" and .params.probe == $p) | .metrics | keys] |
+		length > 0 and all(.[]; (map(select(test("_(to_invalidate_start|in_invalidate|invalidate_end_to_done|components_sum|probe_cost|unexplained)$|^tracing_overhead_"))) | length) >= 7)' "$r"
+done
+expect_ok "revoke pingpong: cycles per unit of time" \
+	jq -e '[.benchmarks[] | select(.name == "revoke") | .points[] | select(.params.case != "revoke") |
+		.metrics | has("cycles_per_s") or has("cycles_per_ginstruction")] | length > 0 and all' "$r"
+expect_ok "migrate: every exclusive-against-migrate ratio in the summary" \
+	jq -e '["mark_vs_to_dev", "mark_nocopy_vs_to_dev", "restore_vs_migrate_to_ram",
+		"restore_vs_to_sys", "fork_exclusive_vs_private"] - [.benchmarks[] |
+		select(.name == "migrate") | .summary[] | select(.numerator) | .name] == []' "$r"
+expect_ok "hmmbench summary prints the ratio table" \
+	sh -c 'bench/hmmbench summary "$1" | grep -q "^migrate ratios"' sh "$r"
+dly=$($S/vm-run --accel "$MODE" --timeout 120 --kernel "$ibuild/arch/x86/boot/bzImage" \
+	--out "$tmp/delay" -- sh -c 'bench/hmmbench run --bench revoke --quick --param case=revoke \
+	--param probe=none --param delay_ns=100000 --out "$HMMBENCH_OUT/r.json" >/dev/null 2>&1;
+	cat /sys/module/test_hmm/parameters/invalidate_delay_ns' 2>/dev/null)
+if [ "$dly" = 0 ]; then
+	t_report ok "revoke restores invalidate_delay_ns to 0"
+else
+	t_report fail "revoke restores invalidate_delay_ns to 0" "read back: '$dly'"
+fi
+
+# on the plain kernel: kprobes stand in for the tracepoints, or the points
+# say why not; never a crash
+r=$tmp/plain/results.json
+expect_ok "hmmbench run --quick revoke on the plain kernel" \
+	vm --kernel-info "$build/build-info.json" --out "$tmp/plain" -- \
+	bench/hmmbench run --bench revoke --quick --param case=revoke --param delay_ns=0 --out "$r"
+tp=$(jq -r '[.benchmarks[].points[] | select(.params.probe == "tracepoint")][0] | "\(.status): \(.reason)"' "$r" 2>/dev/null)
+case $tp in
+"unsupported: no test_hmm tracepoints"*) t_report ok "plain kernel: tracepoint points unsupported, with the reason" ;;
+*) t_report fail "plain kernel: tracepoint points unsupported, with the reason" "got: $tp" ;;
+esac
+kp=$(jq -r '[.benchmarks[].points[] | select(.params.probe == "kprobe")][0] |
+	if .status == "ok" then (if .metrics | keys | any(test("^(ns|instructions)_in_invalidate$"))
+	then "ok" else "ok without in_invalidate" end) else "\(.status): \(.reason)" end' "$r" 2>/dev/null)
+case $kp in
+ok) t_report ok "plain kernel: the kprobe fallback measured the revoke" ;;
+"unsupported: "?*) t_report ok "plain kernel: the kprobe fallback is unsupported, with the reason ($kp)" ;;
+*) t_report fail "plain kernel: kprobe fallback works or says why not" "got: $kp" ;;
+esac
+
 # the runner's own bad inputs
 expect_fail "hmmbench without test_hmm" "/dev/hmm_dmirror0 missing" \
 	bench/hmmbench run --bench mark --out "$tmp/host.json"
