@@ -1,6 +1,7 @@
 # hmmbench: see README.md. Every target installs its own dependencies first.
 KSRC ?=
-PATCHES ?=
+# the instrumentation series is part of the default test kernel; PATCHES= for none
+PATCHES ?= kernel-patches/test_hmm-instrumentation
 CONFIG ?= config/hmmbench.config
 MODE ?= auto
 CPUS ?= 2
@@ -8,13 +9,20 @@ MEM ?= 2048
 NODES ?= 2
 TIMEOUT ?= 900
 CMD ?= uname -a
+# A/B and A/A (scripts/ab, scripts/aa): A and B are series lists or none
+A ?= none
+B ?=
+ROUNDS ?= 3
+PAIRS ?= 2
+BENCH ?=
+QUICK ?=
 
 KBUILD = scripts/kernel-build $(if $(KSRC),--ksrc $(KSRC)) \
 	$(if $(PATCHES),--patches "$(PATCHES)") --config "$(CONFIG)"
 VMRUN = scripts/vm-run --accel $(MODE) --cpus $(CPUS) --mem $(MEM) \
 	--nodes $(NODES) --timeout $(TIMEOUT)
 
-.PHONY: all deps bench kernel vm preflight run check unit-test integration-test clean
+.PHONY: all deps bench kernel vm preflight run ab aa check unit-test integration-test tools-test ab-test clean
 
 all: bench
 
@@ -23,6 +31,7 @@ deps:
 
 bench: deps
 	@$(MAKE) -s --no-print-directory -C bench
+	@$(MAKE) -s --no-print-directory -C tools
 
 kernel: deps
 	@$(KBUILD)
@@ -40,13 +49,34 @@ run: bench
 	@scripts/run-suite --mode $(MODE) $(if $(KSRC),--ksrc $(KSRC)) \
 		$(if $(PATCHES),--patches "$(PATCHES)") --config "$(CONFIG)"
 
+# make ab B=kernel-patches/canary-restore [A=none] [MODE=icount] [ROUNDS=3]
+#         [QUICK=1] [BENCH="restore fork"] [APPEND_A=..] [APPEND_B=..]
+ABRUN = --mode $(MODE) --rounds $(ROUNDS) --config "$(CONFIG)" $(if $(QUICK),--quick) \
+	$(foreach b,$(BENCH),--bench $(b))
+ab: bench
+	@test -n "$(B)" || { echo "make ab: B=<series dir ...> (or none) is required" >&2; exit 2; }
+	@scripts/ab --a "$(A)" --b "$(B)" $(ABRUN) \
+		$(if $(APPEND_A),--append-a "$(APPEND_A)") $(if $(APPEND_B),--append-b "$(APPEND_B)")
+
+# make aa [MODE=icount] [ROUNDS=3] [PAIRS=2] [QUICK=1] [BENCH=..]: noise, thresholds
+aa: bench
+	@scripts/aa --pairs $(PAIRS) $(ABRUN) $(if $(KSRC),--ksrc $(KSRC)) \
+		$(if $(PATCHES),--patches "$(PATCHES)")
+
 unit-test: bench
 	@$(MAKE) -s --no-print-directory -C bench test
+
+tools-test: bench
+	@tests/compare.sh
 
 integration-test: bench
 	@tests/integration.sh
 
-check: unit-test integration-test
+ab-test: bench
+	@tests/ab.sh
+
+check: unit-test tools-test integration-test ab-test
 
 clean:
 	@$(MAKE) -s -C bench clean
+	@$(MAKE) -s -C tools clean

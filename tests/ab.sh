@@ -1,0 +1,150 @@
+#!/bin/sh
+# A/B and A/A tests: real kernels, booted, measured and gated.
+# - A/B: the baseline against kernel-patches/canary-restore, a planted extra
+#   cost in the fault that restores a device-exclusive entry. The gate must
+#   fail (exit 1) and blame exactly the restore metrics of exclusive pages,
+#   and leave the reference faults (minor, anon) unchanged.
+# - A/A: the baseline against itself must pass (exit 0), with the committed
+#   thresholds, and scripts/aa must measure thresholds and count no false
+#   positive.
+# - bad inputs: a clear error and exit 2 ("cannot compare").
+# In icount mode (deterministic instruction counts) unless AB_MODE is set;
+# AB_ROUNDS rounds per side (default 2). The restore benchmark only, --quick:
+# a boot takes about 15 s. The canary kernel's first build is cold.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+. tests/tap.sh
+S=scripts
+MODE=${AB_MODE:-icount}
+ROUNDS=${AB_ROUNDS:-2}
+CANARY=kernel-patches/canary-restore
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hmmbench-ab.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+t0=$(date +%s)
+
+make -s -C tools >/dev/null 2>&1
+if [ -x tools/hmmbench-compare ]; then
+	t_report ok "tools/hmmbench-compare is built"
+else
+	t_report fail "tools/hmmbench-compare is built" "make -C tools failed"
+	t_done
+	exit 1
+fi
+
+# bad inputs first: they are quick
+expect_fail "ab without --b" "both --a and --b are needed" $S/ab --a none
+expect_fail "ab with a series that does not apply" "0002-does-not-apply.patch does not apply" \
+	$S/ab --a none --b tests/fixtures/series-bad --out "$tmp/bad"
+$S/ab --a none > /dev/null 2>&1
+rc=$?
+if [ $rc -eq 2 ]; then t_report ok "ab's errors exit 2 (cannot compare), not 1 (regression)"
+else t_report fail "ab's errors exit 2" "exit $rc"; fi
+expect_fail "aa with a bad --pairs" "take positive integers" $S/aa --pairs none
+
+echo "# building the canary kernel (cold the first time: about 6 min on 2 cores)"
+start=$(date +%s)
+if $S/kernel-build --patches "$CANARY" > "$tmp/canary.build" 2> "$tmp/canary.err"; then
+	t_report ok "kernel-build --patches $CANARY in $(( $(date +%s) - start )) s"
+else
+	t_report fail "kernel-build --patches $CANARY" "$(tail -n 5 "$tmp/canary.err")"
+fi
+canary=$(cat "$tmp/canary.build")
+base=$($S/kernel-build 2> /dev/null)
+if [ -n "$canary" ] && [ "$canary" != "$base" ]; then
+	t_report ok "the canary build has its own cache key ($(basename "$canary") vs $(basename "$base"))"
+else
+	t_report fail "the canary build has its own cache key" "canary '$canary', baseline '$base'"
+fi
+
+# --- A/B: baseline vs canary ---
+ab=$tmp/ab
+start=$(date +%s)
+$S/ab --a none --b "$CANARY" --mode "$MODE" --rounds "$ROUNDS" --bench restore --quick \
+	--out "$ab" > "$tmp/ab.out" 2> "$tmp/ab.err"
+rc=$?
+if [ $rc -eq 1 ]; then
+	t_report ok "A/B baseline vs canary-restore: the gate fails (exit 1) in $(( $(date +%s) - start )) s"
+else
+	t_report fail "A/B baseline vs canary-restore: the gate fails with exit 1" "exit $rc: $(tail -n 8 "$tmp/ab.err")"
+fi
+j=$ab/compare.json
+n=$(ls -d "$ab"/a/round-*/results.json "$ab"/b/round-*/results.json 2>/dev/null | wc -l)
+if [ "$n" -eq $((2 * ROUNDS)) ] && [ -s "$ab/report.html" ] && [ -s "$ab/compare.md" ] &&
+	[ -s "$j" ] && [ -s "$ab/gate.ktap" ] && [ "$(jq .gate_status "$ab/ab.json" 2>/dev/null)" = 1 ]; then
+	t_report ok "A/B leaves $n rounds, compare.md, compare.json, report.html, gate.ktap, ab.json"
+else
+	t_report fail "A/B output files" "$(ls -R "$ab" 2>&1 | head -n 20)"
+fi
+# the boots alternated a, b, a, b (by the time each round's results were written)
+order=$(for d in "$ab"/a/round-* "$ab"/b/round-*; do
+		echo "$(stat -c %Y "$d/results.json" 2>/dev/null) ${d#"$ab"/}"
+	done | sort -n | cut -c1-1000 | sed 's/^[0-9]* //; s|/.*||' | tr -d '\n')
+if [ "$order" = "$(seq "$ROUNDS" | sed 's/.*/ab/' | tr -d '\n')" ]; then
+	t_report ok "the boots alternated: $order"
+else
+	t_report fail "the boots alternated a, b, a, b" "order: $order"
+fi
+
+# exactly the exclusive-page restore metrics regressed
+exclusive_all=$(jq '[.comparisons[0].metrics[] | select(.bench == "restore" and
+	.params.fault == "exclusive" and .kind == "headline")] | length' "$j" 2>/dev/null)
+exclusive_regressed=$(jq '[.comparisons[0].metrics[] | select(.bench == "restore" and
+	.params.fault == "exclusive" and .kind == "headline" and .verdict == "regressed")] | length' "$j" 2>/dev/null)
+others_regressed=$(jq -r '.comparisons[0].metrics[] | select(.verdict == "regressed" and
+	(.bench != "restore" or .params.fault != "exclusive")) | .id' "$j" 2>/dev/null)
+refs_unchanged=$(jq '[.comparisons[0].metrics[] | select(.bench == "restore" and
+	.params.fault != "exclusive")] | (length > 0) and all(.verdict == "unchanged")' "$j" 2>/dev/null)
+if [ "${exclusive_all:-0}" -ge 1 ] && [ "${exclusive_regressed:-0}" -eq "$exclusive_all" ]; then
+	t_report ok "regressed: all $exclusive_all exclusive restore latencies ($(jq -r '[.comparisons[0].metrics[] |
+		select(.params.fault == "exclusive" and .kind == "headline") | "\(.change_pct | . * 10 | round / 10)%"] | join(", ")' "$j"))"
+else
+	t_report fail "regressed: every exclusive restore latency" "${exclusive_regressed:-?} of ${exclusive_all:-?}: $(grep -i exclusive "$tmp/ab.out" | head -n 8)"
+fi
+if [ -z "$others_regressed" ] && [ -s "$j" ]; then
+	t_report ok "nothing else regressed"
+else
+	t_report fail "nothing else regressed" "$others_regressed"
+fi
+if [ "$refs_unchanged" = true ]; then
+	t_report ok "the reference faults (minor, anon) are unchanged"
+else
+	t_report fail "the reference faults (minor, anon) are unchanged" \
+		"$(jq -r '.comparisons[0].metrics[] | select(.params.fault != "exclusive") | "\(.id) \(.verdict)"' "$j" 2>&1 | head)"
+fi
+bad_ktap=$(grep '^not ok' "$ab/gate.ktap" 2>/dev/null | grep -v 'fault=exclusive')
+n_notok=$(grep -c '^not ok' "$ab/gate.ktap" 2>/dev/null)
+n_regr=$(jq '.comparisons[0].counts.regressed' "$j" 2>/dev/null)
+if [ -z "$bad_ktap" ] && [ "${n_notok:-0}" -ge 1 ] && [ "$n_notok" = "$n_regr" ] &&
+	[ "$n_notok" = "${exclusive_all:-}" ]; then
+	t_report ok "KTAP: $n_notok 'not ok' lines, all exclusive restore metrics, as in the JSON"
+else
+	t_report fail "KTAP agrees with the JSON" "not ok: $n_notok, regressed: $n_regr; $bad_ktap"
+fi
+
+# --- A/A: the baseline against itself, with the committed thresholds ---
+start=$(date +%s)
+$S/ab --a none --b none --mode "$MODE" --rounds "$ROUNDS" --bench restore --quick \
+	--out "$tmp/aa-ab" > "$tmp/aa-ab.out" 2> "$tmp/aa-ab.err"
+rc=$?
+if [ $rc -eq 0 ] && ! grep -q '^not ok' "$tmp/aa-ab/gate.ktap"; then
+	t_report ok "A/A baseline vs baseline: the gate passes (exit 0) in $(( $(date +%s) - start )) s"
+else
+	t_report fail "A/A baseline vs baseline: the gate passes" \
+		"exit $rc: $(grep '^not ok' "$tmp/aa-ab/gate.ktap" 2>/dev/null | head -n 5; tail -n 3 "$tmp/aa-ab.err")"
+fi
+
+# --- scripts/aa: noise, thresholds, false positives (leave one out) ---
+start=$(date +%s)
+$S/aa --mode "$MODE" --pairs 2 --rounds 1 --bench restore --quick --write "$tmp/thresholds" \
+	--out "$tmp/aa" > "$tmp/aa.out" 2> "$tmp/aa.err"
+rc=$?
+fp=$(jq .false_positives "$tmp/aa/aa.json" 2>/dev/null)
+if [ $rc -eq 0 ] && [ "$fp" = 0 ] && grep -q "^$MODE restore/" "$tmp/thresholds"; then
+	t_report ok "aa: $MODE thresholds written, $(cat "$tmp/aa.out") in $(( $(date +%s) - start )) s"
+else
+	t_report fail "aa: thresholds written and no false positive" "exit $rc, false positives ${fp:-?}: $(tail -n 6 "$tmp/aa.err")"
+fi
+
+echo "# ab tests took $(( $(date +%s) - t0 )) s"
+t_done
