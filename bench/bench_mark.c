@@ -100,16 +100,13 @@ static int mark_setup(struct hb_point *pt)
 		mk->maplen = (mk->len + THP_SIZE - 1) / THP_SIZE * THP_SIZE + THP_SIZE;
 	mk->map = mmap(NULL, mk->maplen, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	mk->mirror = mmap(NULL, mk->len, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mk->map == MAP_FAILED || mk->mirror == MAP_FAILED) {
-		mk->map = mk->map == MAP_FAILED ? NULL : mk->map;
-		mk->mirror = mk->mirror == MAP_FAILED ? NULL : mk->mirror;
+	if (mk->map == MAP_FAILED) {
+		mk->map = NULL;
 		return hb_fail(pt, "mmap: %s", strerror(errno));
 	}
-	/* fault the device's buffer in now so the ioctl does not; poison it */
-	memset(mk->mirror, 0xa5, mk->len);
-	madvise(mk->mirror, mk->len, MADV_DONTFORK);
+	mk->mirror = hb_mirror_map(pt, mk->len);
+	if (!mk->mirror)
+		return HB_FAILED;
 
 	mk->buf = mk->map;
 	if (state == S_THP) {

@@ -136,16 +136,13 @@ static int migrate_setup(struct hb_point *pt)
 	mg->touched = n > MAX_TOUCH ? MAX_TOUCH : n;
 	mg->buf = mmap(NULL, mg->len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	mg->mirror = mmap(NULL, mg->len, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mg->buf == MAP_FAILED || mg->mirror == MAP_FAILED) {
-		mg->buf = mg->buf == MAP_FAILED ? NULL : mg->buf;
-		mg->mirror = mg->mirror == MAP_FAILED ? NULL : mg->mirror;
+	if (mg->buf == MAP_FAILED) {
+		mg->buf = NULL;
 		return hb_fail(pt, "mmap: %s", strerror(errno));
 	}
-	/* fault the device's buffer in now, so that no ioctl does; not forked */
-	memset(mg->mirror, 0xa5, mg->len);
-	madvise(mg->mirror, mg->len, MADV_DONTFORK);
+	mg->mirror = hb_mirror_map(pt, mg->len);
+	if (!mg->mirror)
+		return HB_FAILED;
 	if (madvise(mg->buf, mg->len, MADV_NOHUGEPAGE))
 		return hb_fail(pt, "madvise(MADV_NOHUGEPAGE): %s", strerror(errno));
 	hb_fill(mg->buf, mg->len, mg->seed);

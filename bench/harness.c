@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -446,6 +447,21 @@ int hb_threads(struct hb_point *pt, struct hb_meter *m, unsigned int n,
 }
 
 /* Data patterns and placement checks */
+
+void *hb_mirror_map(struct hb_point *pt, size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		hb_fail(pt, "mmap: %s", strerror(errno));
+		return NULL;
+	}
+	/* fault it in now so that no timed ioctl does; poison it */
+	memset(p, 0xa5, len);
+	madvise(p, len, MADV_DONTFORK);
+	return p;
+}
 
 void hb_fill(void *p, size_t len, uint64_t seed)
 {

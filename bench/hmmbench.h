@@ -125,6 +125,11 @@ static inline uint64_t hb_pattern(uint64_t seed, size_t i)
 	return (seed + i) * 0x9e3779b97f4a7c15ULL;
 }
 
+/*
+ * The device's copy buffer for the test_hmm ioctls: @len bytes, faulted in
+ * and poisoned, not inherited by fork. NULL after hb_fail() on error.
+ */
+void *hb_mirror_map(struct hb_point *pt, size_t len);
 void hb_fill(void *p, size_t len, uint64_t seed);
 /* Index of the first word that differs from the pattern, or -1. */
 long hb_check(const void *p, size_t len, uint64_t seed);
