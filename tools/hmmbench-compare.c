@@ -430,11 +430,13 @@ static int cmp_dbl(const void *a, const void *b)
 
 /*
  * A threshold is the largest A/A noise of its class rounded up to the next
- * half percent: anything an A/A pair produced must not fail the gate.
+ * tenth of a percent: anything an A/A pair produced must not fail the gate.
+ * The 0.1% floor is about what an exact icount count can resolve per op
+ * once medians of a few thousand instructions are divided.
  */
-static double round_up_half(double pct)
+static double round_up_tenth(double pct)
 {
-	return fmax(0.5, ceil(pct * 2) / 2);
+	return fmax(0.1, ceil(pct * 10 - 1e-9) / 10);
 }
 
 static bool is_mode(const char *s)
@@ -582,7 +584,7 @@ static int cmd_noise(int argc, char **argv)
 		"# a metric's noise is the largest |median(S) / median(T) - 1| over the\n"
 		"# splits of all rounds of the pair into two groups S, T of the pair's\n"
 		"# sizes; a class (benchmark, metric, first parameter) gets the largest\n"
-		"# noise among its metrics, rounded up to the next 0.5%%; the mode's\n"
+		"# noise among its metrics, rounded up to the next 0.1%%; the mode's\n"
 		"# default (\"*\") is the largest headline noise.\n");
 	if (old && oldlen)
 		fputs(old, out);
@@ -590,7 +592,7 @@ static int cmd_noise(int argc, char **argv)
 	fprintf(out, "\n# %s: A/A %zu vs %zu rounds of '%s', kernel %s, %s (%s, %s), %zu splits\n",
 		a.mode, a.nrounds, b.nrounds, why, a.kernel, stamp, a.label, b.label,
 		splits);
-	fprintf(out, "%s * %g\n", a.mode, round_up_half(dflt));
+	fprintf(out, "%s * %g\n", a.mode, round_up_tenth(dflt));
 	/*
 	 * Per metric, the largest of its classes: what a point the pair did
 	 * not have (another range size in a full run) falls back to.
@@ -608,7 +610,7 @@ static int cmd_noise(int argc, char **argv)
 			if (!strncmp(cls[k].pattern, cls[j].pattern, len + 1))
 				most = fmax(most, cls[k].max);
 		fprintf(out, "%s %.*s:* %g\n", a.mode, (int)len, cls[j].pattern,
-			round_up_half(most));
+			round_up_tenth(most));
 	}
 	for (j = 0; j < ncls; j++) {
 		double med = NAN;
@@ -618,7 +620,7 @@ static int cmd_noise(int argc, char **argv)
 			med = hb_percentile_sorted(cls[j].all, cls[j].n, 0.5);
 		}
 		fprintf(out, "%s %s %g\t# %zu metric(s): typical %.2f%%, max %.2f%%\n",
-			a.mode, cls[j].pattern, round_up_half(cls[j].max),
+			a.mode, cls[j].pattern, round_up_tenth(cls[j].max),
 			cls[j].n, med, cls[j].max);
 	}
 	if (o.output) {
