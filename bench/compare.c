@@ -657,18 +657,33 @@ static bool all_equal(const struct hb_metric *a, const struct hb_metric *b)
 	return true;
 }
 
+/* Can both sides of @c be tested at all: values, and a cost? */
+static bool testable(const struct hb_cmp *c)
+{
+	return c->b && c->c && c->b->state == HB_ST_OK &&
+	       c->c->state == HB_ST_OK && c->b->nrounds && c->c->nrounds &&
+	       strcmp(c->b->unit ? c->b->unit : "", "r2");
+}
+
+/*
+ * The statistics of one metric. Its verdict, when a test decides it, waits
+ * for decide(): the p-values of all metrics are corrected together first.
+ * @ntests is the family's size: a test whose smallest possible p, times the
+ * family's size, cannot reach @alpha is not attempted.
+ */
 static void compare_one(struct hb_cmp *c, const struct hb_thresholds *th,
-			const char *mode, double alpha)
+			const char *mode, double alpha, size_t ntests)
 {
 	const struct hb_metric *b = c->b, *k = c->c;
 	struct hb_rounds rb, rc;
 	double *xb = NULL, *xc = NULL, thr;
 	size_t nb, nc;
-	bool bad_ci, good_ci, sig, lower;
 	struct hb_mwu mw;
+	bool lower;
 
 	c->bmed = c->cmed = c->ratio = c->change = NAN;
-	c->lo = c->hi = c->p = c->threshold = NAN;
+	c->lo = c->hi = c->p = c->p_adj = c->threshold = NAN;
+	c->tested = false;
 	if (!b || !k) {
 		c->verdict = HB_V_MISSING;
 		snprintf(c->reason, sizeof(c->reason), "only in the %s",
@@ -714,7 +729,8 @@ static void compare_one(struct hb_cmp *c, const struct hb_thresholds *th,
 		c->ratio = c->bmed != 0 ? 1 : NAN;
 		c->change = 0;
 		c->lo = c->hi = c->ratio;
-		c->p = 1;
+		c->p = c->p_adj = 1;
+		c->tested = true;
 		snprintf(c->reason, sizeof(c->reason), "identical values");
 		return;
 	}
@@ -735,7 +751,7 @@ static void compare_one(struct hb_cmp *c, const struct hb_thresholds *th,
 	 * derived or summary metric has one value per round anyway.
 	 */
 	if (b->kind == HB_KIND_HEADLINE &&
-	    hb_mwu_min_p(b->nrounds, k->nrounds) > alpha) {
+	    hb_mwu_min_p(b->nrounds, k->nrounds) * ntests > alpha) {
 		c->basis = "samples";
 		xb = pooled(b, &nb);
 		xc = pooled(k, &nc);
@@ -760,33 +776,48 @@ static void compare_one(struct hb_cmp *c, const struct hb_thresholds *th,
 		return;
 	}
 	if (b->kind != HB_KIND_HEADLINE &&
-	    hb_mwu_min_p(b->nrounds, k->nrounds) > alpha) {
+	    hb_mwu_min_p(b->nrounds, k->nrounds) * ntests > alpha) {
 		c->verdict = HB_V_UNTESTED;
 		snprintf(c->reason, sizeof(c->reason),
-			 "one value per boot: %zu vs %zu rounds cannot reach p < %g",
-			 b->nrounds, k->nrounds, alpha);
+			 "one value per boot: %zu vs %zu rounds cannot reach p < %g/%zu (Holm over %zu tests)",
+			 b->nrounds, k->nrounds, alpha, ntests, ntests);
 		return;
 	}
+	c->tested = !isnan(c->p);
+	c->verdict = HB_V_UNCHANGED;
+	if (!c->tested)
+		snprintf(c->reason, sizeof(c->reason), "no test");
+}
 
+/* The verdict of a tested metric, from its Holm-adjusted p. */
+static void decide(struct hb_cmp *c, double alpha)
+{
+	bool bad_ci, good_ci, sig, lower;
+	double thr;
+
+	if (!c->tested || c->p == 1)
+		return;
+	lower = c->b->dir == HB_LOWER_IS_BETTER;
 	thr = isnan(c->threshold) ? HB_THRESHOLD_FALLBACK : c->threshold;
-	sig = c->p < alpha;
+	sig = c->p_adj < alpha;
 	bad_ci = lower ? c->lo > 1 : c->hi < 1;
 	good_ci = lower ? c->hi < 1 : c->lo > 1;
 	if (sig && c->change < -thr && bad_ci) {
 		c->verdict = HB_V_REGRESSED;
 		snprintf(c->reason, sizeof(c->reason),
-			 "%+.1f%% beyond %g%%, p=%.2g, CI [%.3f, %.3f]",
-			 c->change, thr, c->p, c->lo, c->hi);
+			 "%+.1f%% beyond %g%%, p=%.2g (Holm %.2g), CI [%.3f, %.3f]",
+			 c->change, thr, c->p, c->p_adj, c->lo, c->hi);
 	} else if (sig && c->change > thr && good_ci) {
 		c->verdict = HB_V_IMPROVED;
 		snprintf(c->reason, sizeof(c->reason),
-			 "%+.1f%% beyond %g%%, p=%.2g, CI [%.3f, %.3f]",
-			 c->change, thr, c->p, c->lo, c->hi);
+			 "%+.1f%% beyond %g%%, p=%.2g (Holm %.2g), CI [%.3f, %.3f]",
+			 c->change, thr, c->p, c->p_adj, c->lo, c->hi);
 	} else {
 		c->verdict = HB_V_UNCHANGED;
 		if (!sig)
 			snprintf(c->reason, sizeof(c->reason),
-				 "not significant: p=%.2g >= %g", c->p, alpha);
+				 "not significant: p=%.2g, Holm-adjusted %.2g >= %g",
+				 c->p, c->p_adj, alpha);
 		else if (fabs(c->change) <= thr)
 			snprintf(c->reason, sizeof(c->reason),
 				 "%+.1f%% within the %g%% threshold%s", c->change, thr,
@@ -835,6 +866,61 @@ static void missing_derived(struct hb_cmp *c, const struct hb_set *base,
 	}
 }
 
+static const double *holm_p;
+
+static int cmp_by_p(const void *a, const void *b)
+{
+	double x = holm_p[*(const size_t *)a], y = holm_p[*(const size_t *)b];
+
+	return (x > y) - (x < y);
+}
+
+int hb_holm(const double *p, size_t n, double *adj)
+{
+	size_t *order = malloc((n ? n : 1) * sizeof(*order)), i;
+	double run = 0;
+
+	if (!order)
+		return -1;
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	holm_p = p;
+	qsort(order, n, sizeof(*order), cmp_by_p);
+	for (i = 0; i < n; i++) {
+		run = fmax(run, fmin(1, (double)(n - i) * p[order[i]]));
+		adj[order[i]] = run;
+	}
+	free(order);
+	return 0;
+}
+
+/*
+ * Holm's step-down adjustment over every tested metric: a gate of some 80
+ * metrics at alpha 0.01 each would otherwise call a regression in a fair
+ * share of A/A comparisons. It controls the family-wise error rate, with no
+ * assumption on how the metrics depend on each other.
+ */
+static int holm(struct hb_comparison *out)
+{
+	double *p = malloc((out->n ? out->n : 1) * 2 * sizeof(*p));
+	size_t i, m = 0;
+
+	if (!p)
+		return -1;
+	for (i = 0; i < out->n; i++)
+		if (out->m[i].tested)
+			p[m++] = out->m[i].p;
+	if (hb_holm(p, m, p + out->n)) {
+		free(p);
+		return -1;
+	}
+	for (i = 0, m = 0; i < out->n; i++)
+		if (out->m[i].tested)
+			out->m[i].p_adj = p[out->n + m++];
+	free(p);
+	return 0;
+}
+
 int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 	       const struct hb_thresholds *th, const char *mode, double alpha,
 	       struct hb_comparison *out, char *err, size_t errlen)
@@ -862,10 +948,16 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 		if (!hb_set_find(base, cand->metrics[i].id))
 			out->m[k++].c = &cand->metrics[i];
 	out->n = k;
+	for (i = 0; i < out->n; i++)
+		out->ntests += testable(&out->m[i]);
+	for (i = 0; i < out->n; i++)
+		compare_one(&out->m[i], th, mode, alpha, out->ntests ? out->ntests : 1);
+	if (holm(out))
+		return fail(err, errlen, "out of memory");
 	for (i = 0; i < out->n; i++) {
 		struct hb_cmp *c = &out->m[i];
 
-		compare_one(c, th, mode, alpha);
+		decide(c, alpha);
 		if (c->verdict == HB_V_MISSING)
 			missing_derived(c, base, cand);
 		out->counts[c->verdict]++;

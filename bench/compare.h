@@ -109,7 +109,9 @@ struct hb_cmp {
 	double change;		/* percent, normalised: positive is better */
 	double lo, hi;		/* 95% CI of the ratio; NAN if none */
 	double p;		/* Mann-Whitney two-sided; NAN if no test */
+	double p_adj;		/* p, Holm-adjusted over the comparison's tests */
 	bool exact;
+	bool tested;		/* p is one of the family Holm adjusts over */
 	const char *basis;	/* what was tested: "samples", "rounds" */
 	double threshold;	/* percent; NAN if no rule applies */
 	enum hb_verdict verdict;
@@ -119,6 +121,7 @@ struct hb_cmp {
 struct hb_comparison {
 	const struct hb_set *base, *cand;
 	double alpha;
+	size_t ntests;		/* the family: metrics both sides can test */
 	size_t n;
 	struct hb_cmp *m;
 	/* geometric mean of the normalised ratios of comparable headlines */
@@ -127,6 +130,12 @@ struct hb_comparison {
 	size_t counts[HB_V_MISSING + 1];
 	char problem[1024];	/* contexts that do not compare; "" if fine */
 };
+
+/*
+ * Holm's step-down adjusted p-values of @p[0..n) into @adj (may not alias
+ * @p): the i-th smallest p times (n - i), made monotone, at most 1.
+ */
+int hb_holm(const double *p, size_t n, double *adj);
 
 /*
  * Compare every metric of @base with @cand. Thresholds come from @th (may be

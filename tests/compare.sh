@@ -140,7 +140,7 @@ if command -v gnuplot > /dev/null; then
 		t_report fail "compare: html plots" "$plots plots"
 	fi
 	svg=$(sed -n 's/.*src="data:image\/svg+xml;base64,\([^"]*\)".*/\1/p' "$tmp/c.html" | head -n 1 | base64 -d)
-	if echo "$svg" | grep -q 'throughput (pages per s' && echo "$svg" | grep -q 'range size (pages'; then
+	if echo "$svg" | grep -q 'pages per s (log scale)' && echo "$svg" | grep -q 'range size (pages'; then
 		t_report ok "compare: plots carry axis labels with units"
 	else
 		t_report fail "compare: plot labels"

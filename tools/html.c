@@ -76,6 +76,8 @@ static void gp_head(FILE *g, const char *svg, const char *title,
 	fprintf(g, "\nset ylabel ");
 	gp_str(g, ylabel);
 	fprintf(g, "\nset grid\nset key outside below left Left reverse\n");
+	/* room for the y label's numbers, e.g. "12.5M" */
+	fprintf(g, "set lmargin 12\n");
 }
 
 /* "pages/10^9 guest-instructions" -> "pages per 10^9 guest instructions" */
@@ -103,9 +105,12 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* At most 400 steps of the empirical CDF of all samples of @m. */
+/*
+ * At most 400 steps of the empirical CDF of all samples of @m; widens
+ * [*lo, *hi] to the samples' 1st and 99th percentiles.
+ */
 static int write_cdf(const char *path, const struct hb_metric *m,
-		     double *minv)
+		     double *lo, double *hi)
 {
 	size_t r, n = 0, k = 0, i, steps;
 	double *v;
@@ -131,8 +136,8 @@ static int write_cdf(const char *path, const struct hb_metric *m,
 
 		fprintf(f, "%.17g %.17g\n", v[at], (at + 1.0) / n);
 	}
-	if (v[0] < *minv)
-		*minv = v[0];
+	*lo = fmin(*lo, hb_percentile_sorted(v, n, 0.01));
+	*hi = fmax(*hi, hb_percentile_sorted(v, n, 0.99));
 	free(v);
 	fclose(f);
 	return 0;
@@ -154,7 +159,7 @@ static void restore_plots(const struct report *r, const struct kernels *k,
 	for (i = 0; i < base->nmetrics && *np < max; i++) {
 		const struct hb_metric *m = &base->metrics[i];
 		struct plot *p = &plots[*np];
-		double minv = INFINITY;
+		double lo = INFINITY, hi = -INFINITY, pad;
 		int lines = 0;
 
 		if (strcmp(m->bench, "restore") || m->kind != HB_KIND_HEADLINE ||
@@ -169,19 +174,22 @@ static void restore_plots(const struct report *r, const struct kernels *k,
 			const struct hb_metric *o = hb_set_find(k->set[s], m->id);
 
 			snprintf(path, sizeof(path), "%s/restore-%zu-%zu.dat", dir, *np, s);
-			if (o && o->state == HB_ST_OK && !write_cdf(path, o, &minv))
+			if (o && o->state == HB_ST_OK && !write_cdf(path, o, &lo, &hi))
 				lines++;
 		}
 		if (!lines)
 			continue;
-		snprintf(xl, sizeof(xl), "time per access (%s, log scale)",
+		/*
+		 * A linear axis over p1..p99 of every kernel: outliers would
+		 * squash the curves (their tails are in the table's p99), and an
+		 * exact icount latency, p1 == p99, still gets a visible range.
+		 */
+		pad = hi > lo ? (hi - lo) * 0.05 : fmax(fabs(hi) * 0.01, 1);
+		snprintf(xl, sizeof(xl), "time per access (%s), p1 to p99 of all kernels",
 			 report_unit_word(base));
-		if (!(minv > 0))
-			snprintf(xl, sizeof(xl), "time per access (%s)",
-				 report_unit_word(base));
 		gp_head(g, p->svg, p->title, xl, "fraction of accesses (cumulative)");
-		fprintf(g, "set format x \"%%.1s%%c\"\nset yrange [0:1]\nset autoscale xfix\nset offsets graph 0.02, graph 0.02, 0, 0\n%s",
-			minv > 0 ? "set logscale x\n" : "");
+		fprintf(g, "set format x \"%%.5g\"\nset xtics rotate by -30\nset yrange [0:1]\nset xrange [%.17g:%.17g]\n",
+			lo - pad, hi + pad);
 		fprintf(g, "plot ");
 		for (s = 0, lines = 0; s < k->n; s++) {
 			snprintf(path, sizeof(path), "%s/restore-%zu-%zu.dat", dir, *np, s);
@@ -192,7 +200,7 @@ static void restore_plots(const struct report *r, const struct kernels *k,
 			fprintf(g, " using 1:2 with steps lw 2 lc %zu dt %zu title ", s + 1, s + 1);
 			gp_str(g, k->name[s]);
 		}
-		fprintf(g, "\nunset logscale\nset autoscale\nset offsets 0, 0, 0, 0\nset format x \"%%g\"\n");
+		fprintf(g, "\nunset xtics\nset xtics\nset autoscale\nset format x \"%%g\"\n");
 		(*np)++;
 	}
 }
@@ -373,6 +381,12 @@ static void plots(FILE *f, const struct report *r)
 		return;
 	}
 	snprintf(tunit, sizeof(tunit), "%s", report_unit_word(base));
+	/* distinct, saturated colours (gnuplot's 5th default is a pale yellow) */
+	fprintf(g, "set linetype 1 lc rgb '#1f77b4'\nset linetype 2 lc rgb '#d62728'\n"
+		"set linetype 3 lc rgb '#2ca02c'\nset linetype 4 lc rgb '#ff7f0e'\n"
+		"set linetype 5 lc rgb '#9467bd'\nset linetype 6 lc rgb '#8c564b'\n"
+		"set linetype 7 lc rgb '#17becf'\nset linetype 8 lc rgb '#7f7f7f'\n"
+		"set linetype cycle 8\n");
 
 	for (i = 0; i < base->nmetrics; i++)
 		if (!strcmp(base->metrics[i].bench, "mark") &&
@@ -384,7 +398,7 @@ static void plots(FILE *f, const struct report *r)
 		snprintf(pl[np].title, sizeof(pl[np].title),
 			 "mark throughput against range size (%s)", base->mode);
 		human_unit(line, sizeof(line), thr_unit);
-		snprintf(ylab, sizeof(ylab), "throughput (%.200s, log scale)", line);
+		snprintf(ylab, sizeof(ylab), "%.200s (log scale)", line);
 		if (!sweep_plot(r, &k, dir, g, &pl[np], "mark", "pages_per_", "pages",
 				"range size (pages, log scale)", ylab, true, true))
 			np++;
@@ -473,7 +487,7 @@ int report_html(FILE *f, const struct report *r, char *err, size_t len)
 	set_row(f, "baseline", r->cmp[0].base);
 	for (j = 0; j < r->ncmp; j++)
 		set_row(f, "candidate", r->cmp[j].cand);
-	fprintf(f, "</table>\n<p>A verdict needs p &lt; %g (Mann-Whitney U, two-sided), a change beyond "
+	fprintf(f, "</table>\n<p>A verdict needs p &lt; %g (Mann-Whitney U, two-sided, Holm-adjusted over the tests), a change beyond "
 		"the metric's threshold (", r->alpha);
 	esc(f, r->thresholds ? r->thresholds : "no thresholds file: 1%");
 	fprintf(f, ", mode ");

@@ -145,11 +145,12 @@ static void set_line(FILE *f, const char *what, const struct hb_set *s)
 
 static void rules(FILE *f, const struct report *r, const char *pre)
 {
-	fprintf(f, "%sA verdict needs p < %g (Mann-Whitney U, two-sided), a change beyond the metric's\n"
-		"%sthreshold (%s, mode %s) and a 95%% bootstrap CI of candidate/baseline that\n"
-		"%sexcludes 1. change: positive is better. See docs/compare.md.\n",
+	fprintf(f, "%sA verdict needs p < %g (Mann-Whitney U, two-sided, Holm-adjusted over the tests),\n"
+		"%sa change beyond the metric's threshold (%s, mode %s)\n"
+		"%sand a 95%% bootstrap CI of candidate/baseline that excludes 1.\n"
+		"%schange: positive is better. See docs/compare.md.\n",
 		pre, r->alpha, pre, r->thresholds ? r->thresholds : "no thresholds file: 1%",
-		r->th_mode, pre);
+		r->th_mode, pre, pre);
 }
 
 static const char *ci_str(char *buf, size_t len, const struct hb_cmp *c)
@@ -387,7 +388,7 @@ static json_t *cmp_json(const struct hb_cmp *c)
 			json_object_set_new(ctr, ev, json_pack("{so so}",
 				"baseline", num(counter(c->b, ev)),
 				"candidate", num(counter(c->c, ev))));
-	o = json_pack("{ss ss ss sO ss ss ss so so so so so so s{so so} so ss? so ss ss}",
+	o = json_pack("{ss ss ss sO ss ss ss so so so so so so so s{so so} so ss? so ss ss}",
 		      "id", m->id, "bench", m->bench, "name", m->name,
 		      "params", m->params_obj, "kind", kind_name(m->kind),
 		      "unit", m->unit ? m->unit : "",
@@ -396,7 +397,7 @@ static json_t *cmp_json(const struct hb_cmp *c)
 		      "baseline", side_json(c->b, c->bmed),
 		      "candidate", side_json(c->c, c->cmed),
 		      "ratio", num(c->ratio), "change_pct", num(c->change),
-		      "p", num(c->p),
+		      "p", num(c->p), "p_holm", num(c->p_adj),
 		      "p_method", isnan(c->p) || !c->basis ? json_null() :
 		      json_string(c->exact ? "exact" : "normal"),
 		      "ci95_ratio", "lo", num(c->lo), "hi", num(c->hi),

@@ -174,8 +174,12 @@ TEST(shift_of_ten_percent_improves)
 	done(&a, &b, &c);
 }
 
-/* five rounds a side: the test runs on per-round medians, p = 2 / C(10, 5) */
-TEST(five_rounds_test_the_boots)
+/*
+ * Five rounds a side reach p = 2 / C(10, 5) = 0.0079 on per-round values,
+ * but not once Holm spreads alpha over the family of ten tests: a headline
+ * is then tested on its samples, a per-round metric not at all.
+ */
+TEST(five_rounds_against_a_family_of_ten)
 {
 	struct hb_set a, b;
 	struct hb_comparison c;
@@ -183,17 +187,35 @@ TEST(five_rounds_test_the_boots)
 
 	if (!CHECK(compare(fx("sets/base"), fx("sets/regressed"), &a, &b, &c) == 0))
 		return;
+	CHECK(c.ntests == 10);
 	e = find(&c, EXCL);
 	r = find(&c, "restore/ratio_to_minor_fault:fault=exclusive,access=read,cpu_node=0,mem_node=0");
 	if (CHECK(e && r)) {
-		CHECK(!strcmp(e->basis, "rounds"));
-		CHECK_NEAR(e->p, 2.0 / 252, 1e-12);
-		CHECK(e->exact);
+		CHECK(!strcmp(e->basis, "samples"));
+		CHECK(e->p_adj >= e->p && e->p_adj < 1e-50);
 		CHECK(e->verdict == HB_V_REGRESSED);
-		/* a derived metric is testable now too */
-		CHECK(r->verdict == HB_V_REGRESSED);
+		CHECK_NEAR(r->p, 2.0 / 252, 1e-12);
+		CHECK(r->exact);
+		CHECK(r->verdict == HB_V_UNTESTED && strstr(r->reason, "Holm over 10 tests"));
 	}
 	done(&a, &b, &c);
+}
+
+/* Holm by hand: sorted p 0.005 0.01 0.03 0.04, times 4 3 2 1, monotone */
+TEST(holm_known_values)
+{
+	const double p[] = { 0.01, 0.04, 0.03, 0.005, 0.5 };
+	double adj[5];
+
+	if (!CHECK(hb_holm(p, 4, adj) == 0))
+		return;
+	CHECK_NEAR(adj[3], 0.02, 1e-15);
+	CHECK_NEAR(adj[0], 0.03, 1e-15);
+	CHECK_NEAR(adj[2], 0.06, 1e-15);
+	CHECK_NEAR(adj[1], 0.06, 1e-15);	/* 0.04 alone would be below 0.06 */
+	if (CHECK(hb_holm(p, 5, adj) == 0))
+		CHECK_NEAR(adj[4], 0.5, 1e-15);	/* 0.5 x 1, above the rest */
+	CHECK(hb_holm(p, 0, adj) == 0);
 }
 
 TEST(derived_metrics_untested_with_few_rounds)
