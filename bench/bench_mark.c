@@ -221,6 +221,9 @@ const struct hb_bench bench_mark = {
 	.desc = "HMM_DMIRROR_EXCLUSIVE throughput (make_device_exclusive_range plus test_hmm's copy)",
 	.op = "page",
 	.reps = 10,
+	/* memory on the CPU's node and on the other (absent nodes are skipped) */
+	.mem_node_def = "0,1",
+	.mem_node_quick = "0",
 	.priv_size = sizeof(struct mark),
 	.params = {
 		{ "pages", "range size in 4 KiB pages", "1,16,256,4096,16384",
