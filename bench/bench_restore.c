@@ -181,7 +181,6 @@ static int restore_verify(struct hb_point *pt)
 	bool anon = pt->v[P_FAULT] == F_ANON, rd = pt->v[P_ACCESS] == A_READ;
 	uint64_t sum, *w;
 	size_t i;
-	int ret;
 
 	for (t = 0; t < (unsigned long)pt->v[P_THREADS]; t++) {
 		for (j = 0, sum = 0; j < pages; j++) {
@@ -202,10 +201,8 @@ static int restore_verify(struct hb_point *pt)
 			return hb_fail(pt, "thread %lu read wrong data", t);
 	}
 	if (pt->v[P_FAULT] == F_EXCLUSIVE) {
-		ret = hmm_exclusive(pt->hmm_fd, r->map, r->len / PAGE_SZ);
-		if (ret)
-			return hb_fail(pt, "CHECK_EXCLUSIVE after every page was touched: %s, expected 0 (revoked)",
-				       ret == 1 ? "EPERM" : strerror(-ret));
+		if (hmm_expect_revoked(pt, r->map, r->len, "after every page was touched"))
+			return HB_FAILED;
 	}
 	/* a read first touch maps the shared zero page, which has no placement */
 	for (g = 0; !(anon && rd) && g < pt->v[P_THREADS] * pages; g++)

@@ -625,10 +625,8 @@ static int revoke_verify(struct hb_point *pt)
 			return hb_fail(pt, "page %lu: data not intact after the revokes", g);
 	}
 	/* every page revoked, by the accesses or the reads just now */
-	ret = hmm_exclusive(pt->hmm_fd, r->map, r->len / PAGE_SZ);
-	if (ret)
-		return hb_fail(pt, "CHECK_EXCLUSIVE after the CPU touched every page: %s, expected 0 (revoked)",
-			       ret == 1 ? "EPERM" : strerror(-ret));
+	if (hmm_expect_revoked(pt, r->map, r->len, "after the CPU touched every page"))
+		return HB_FAILED;
 	for (g = 0; g < pages; g++)
 		if (hb_check_node(pt, page(r, g), PAGE_SZ))
 			return HB_FAILED;

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 
+#include <string.h>
+
 #include "hmm.h"
+#include "hmmbench.h"
 
 int hmm_cmd(int fd, unsigned long req, void *addr, void *buf,
 	    unsigned long npages, unsigned long *cpages)
@@ -50,4 +53,14 @@ long hmm_count_private(int fd, void *addr, unsigned long npages)
 				 HMM_DMIRROR_PROT_WRITE);
 	free(perm);
 	return ret ? ret : n;
+}
+
+int hmm_expect_revoked(struct hb_point *pt, void *addr, size_t len, const char *when)
+{
+	int ret = hmm_exclusive(pt->hmm_fd, addr, len / PAGE_SZ);
+
+	if (!ret)
+		return 0;
+	return hb_fail(pt, "CHECK_EXCLUSIVE %s: %s, expected 0 (revoked)", when,
+		       ret == 1 ? "EPERM" : strerror(-ret));
 }

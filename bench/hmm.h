@@ -48,6 +48,13 @@ int hmm_cmd(int fd, unsigned long req, void *addr, void *buf,
  */
 int hmm_exclusive(int fd, void *addr, unsigned long npages);
 
+struct hb_point;
+/*
+ * Fails @pt (hb_fail, saying @when) unless CHECK_EXCLUSIVE finds every page
+ * of [@addr, @addr + @len) revoked; returns 0 or HB_FAILED.
+ */
+int hmm_expect_revoked(struct hb_point *pt, void *addr, size_t len, const char *when);
+
 /*
  * HMM_DMIRROR_SNAPSHOT: how many pages of the range are device-private
  * pages of this device (writable, as migration leaves them), or -errno.

@@ -162,22 +162,24 @@ static const char *ci_str(char *buf, size_t len, const struct hb_cmp *c)
 	return buf;
 }
 
-static const char *pct_str(char *buf, size_t len, double v)
+/* @v in @fmt, or "-" when it is NaN (no value) */
+static const char *num_str(char *buf, size_t len, const char *fmt, double v)
 {
 	if (isnan(v))
 		snprintf(buf, len, "-");
 	else
-		snprintf(buf, len, "%+.1f%%", v);
+		snprintf(buf, len, fmt, v);
 	return buf;
+}
+
+static const char *pct_str(char *buf, size_t len, double v)
+{
+	return num_str(buf, len, "%+.1f%%", v);
 }
 
 static const char *p_str(char *buf, size_t len, double p)
 {
-	if (isnan(p))
-		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, "%.2g", p);
-	return buf;
+	return num_str(buf, len, "%.2g", p);
 }
 
 static void summary_line(FILE *f, const struct hb_comparison *cmp,
