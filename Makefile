@@ -22,7 +22,7 @@ KBUILD = scripts/kernel-build $(if $(KSRC),--ksrc $(KSRC)) \
 VMRUN = scripts/vm-run --accel $(MODE) --cpus $(CPUS) --mem $(MEM) \
 	--nodes $(NODES) --timeout $(TIMEOUT)
 
-.PHONY: all deps bench kernel vm preflight run ab aa check unit-test integration-test tools-test ab-test clean
+.PHONY: all deps bench kernel vm preflight run ab aa check unit-test integration-test tools-test ab-test san-test fuzz fuzz-replay stress stress-test fault-test bisect-test clean
 
 all: bench
 
@@ -75,7 +75,55 @@ integration-test: bench
 ab-test: bench
 	@tests/ab.sh
 
-check: unit-test tools-test integration-test ab-test
+# scripts/bisect under git bisect run, on a synthetic history of the Debian
+# source (docs/bisect.md); its first run builds five kernels (ccache helps)
+bisect-test: bench
+	@tests/bisect.sh
+
+# fault injection on the pipeline: QEMU killed, results disk full, guest OOM,
+# Ctrl-C; and MODE=host (tests/faults.sh)
+fault-test: bench
+	@tests/faults.sh
+
+# the unit tests, the runner and the tools under ASan + UBSan (docs/hardening.md)
+san-test: deps
+	@$(MAKE) -s --no-print-directory -C bench san
+	@$(MAKE) -s --no-print-directory -C tools san
+	@tests/sanitize.sh
+
+# make fuzz [FUZZ_SECONDS=300]: each libFuzzer target in turn, that long
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	@$(MAKE) -s --no-print-directory -C tests/fuzz
+	@tests/fuzz/run.sh --seconds $(FUZZ_SECONDS)
+
+# the committed fuzz corpus, once through the sanitized targets
+fuzz-replay: deps
+	@$(MAKE) -s --no-print-directory -C tests/fuzz
+	@$(MAKE) -s --no-print-directory -C bench san/hmmbench
+	@tests/fuzz/replay.sh
+
+# make stress [SECONDS=300] [CONFIG=".. config/debug.config"] [MODE=..]: the
+# stress benchmark alone (docs/stress.md), into
+# results/stress-<date>-<release>-<variant>, variant from the extra fragments
+SECONDS ?= 300
+empty :=
+STRESS_VARIANT = $(or $(subst $(empty) $(empty),+,$(strip $(basename $(notdir \
+	$(filter-out %/hmmbench.config hmmbench.config,$(CONFIG)))))),default)
+stress: bench
+	@case "$(SECONDS)" in ''|*[!0-9]*|0) echo "make stress: SECONDS=$(SECONDS) is not a whole number of seconds (1 or more)" >&2; exit 2 ;; esac
+	@b=$$(scripts/kernel-build $(if $(KSRC),--ksrc $(KSRC)) $(if $(PATCHES),--patches "$(PATCHES)") \
+		--config "$(abspath $(CONFIG))") && \
+	scripts/run-suite --mode $(MODE) $(if $(KSRC),--ksrc $(KSRC)) \
+		$(if $(PATCHES),--patches "$(PATCHES)") --config "$(abspath $(CONFIG))" \
+		--timeout $$(( $(SECONDS) + 1800 )) --no-latest \
+		--name stress-$$(date +%Y%m%d-%H%M%S)-$$(jq -r .release $$b/build-info.json)-$(STRESS_VARIANT) \
+		-- --bench stress --param stress.seconds=$(SECONDS)
+
+stress-test: bench
+	@tests/stress.sh
+
+check: unit-test tools-test san-test fuzz-replay integration-test ab-test stress-test fault-test bisect-test
 
 clean:
 	@$(MAKE) -s -C bench clean

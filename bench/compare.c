@@ -198,8 +198,21 @@ static void metric_mark(struct hb_metric *m, enum hb_state st,
 	}
 }
 
+/*
+ * Records @m in @ids, the metric ids of one round; true if it was there:
+ * a round holds one value per metric, the rounds' arrays no more.
+ */
+static bool twice(json_t *ids, const struct hb_metric *m)
+{
+	if (json_object_get(ids, m->id))
+		return true;
+	json_object_set_new(ids, m->id, json_true());
+	return false;
+}
+
 /* Add the metrics of round @r (already validated) to @set. */
-static int gather_round(struct hb_set *set, size_t r, char *err, size_t len)
+static int gather_round(struct hb_set *set, size_t r, json_t *ids,
+			char *err, size_t len)
 {
 	const json_t *root = set->roots[r], *b, *pt, *m;
 	const char *unit = str(json_object_get(root, "context"), "time_unit");
@@ -227,6 +240,11 @@ static int gather_round(struct hb_set *set, size_t r, char *err, size_t len)
 				free(ps);
 				return fail(err, len, "out of memory");
 			}
+			if (twice(ids, hm)) {
+				free(ps);
+				return fail(err, len, "%s: %s: two points with these params",
+					    set->paths[r], hm->id);
+			}
 			metric_mark(hm, st, str(pt, "reason"));
 			if (st == HB_ST_OK) {
 				if (!json_object_get(json_object_get(pt, "metrics"), head)) {
@@ -251,6 +269,11 @@ static int gather_round(struct hb_set *set, size_t r, char *err, size_t len)
 						HB_KIND_DERIVED);
 				if (!dm)
 					goto oom;
+				if (twice(ids, dm)) {
+					free(ps);
+					return fail(err, len, "%s: %s: twice in one round",
+						    set->paths[r], dm->id);
+				}
 				dm->unit = dm->unit ? dm->unit :
 					strdup(str(m, "unit"));
 				dm->dir = direction(m);
@@ -279,6 +302,9 @@ oom:
 			free(ps);
 			if (!sm)
 				return fail(err, len, "out of memory");
+			if (twice(ids, sm))
+				return fail(err, len, "%s: %s: twice in one round",
+					    set->paths[r], sm->id);
 			sm->unit = sm->unit ? sm->unit : strdup(str(m, "unit"));
 			sm->dir = direction(m);
 			sm->seen++;
@@ -382,8 +408,10 @@ int hb_set_load(struct hb_set *set, const char *arg, char *err, size_t errlen)
 		const json_t *ctx;
 
 		set->roots[r] = hb_results_load(set->paths[r], why, sizeof(why));
-		if (!set->roots[r])
+		if (!set->roots[r]) {
+			free(k0);	/* round 0's, when a later round is bad */
 			return fail(err, errlen, "%s", why);
+		}
 		ctx = json_object_get(set->roots[r], "context");
 		if (!r) {
 			set->context = ctx;
@@ -412,9 +440,15 @@ int hb_set_load(struct hb_set *set, const char *arg, char *err, size_t errlen)
 		free(kr);
 	}
 	free(k0);
-	for (r = 0; r < set->nrounds; r++)
-		if (gather_round(set, r, err, errlen))
+	for (r = 0; r < set->nrounds; r++) {
+		json_t *ids = json_object();
+		int ret = ids ? gather_round(set, r, ids, err, errlen) :
+			  fail(err, errlen, "out of memory");
+
+		json_decref(ids);
+		if (ret)
 			return -1;
+	}
 	if (!set->nmetrics)
 		return fail(err, errlen, "%s: empty result set (no benchmark points)",
 			    arg);

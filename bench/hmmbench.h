@@ -27,7 +27,7 @@
 
 /* The benchmark table: one X() per bench_*.c, naming its struct hb_bench. */
 #define HB_BENCHES(X)	X(bench_mark) X(bench_restore) X(bench_fork) \
-			X(bench_revoke) X(bench_migrate)
+			X(bench_revoke) X(bench_migrate) X(bench_stress)
 
 struct hb_param {
 	const char *name;
@@ -56,6 +56,7 @@ struct hb_bench {
 	const char *desc;
 	const char *op;		/* what one timed op is: "page", "access" */
 	unsigned int reps;	/* passes per point unless --reps */
+	bool explicit_only;	/* not in the default suite: only with --bench */
 	/* default mem_node sweeps (NULL: the common "0"); absent nodes skip */
 	const char *mem_node_def, *mem_node_quick;
 	size_t priv_size;

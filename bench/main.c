@@ -67,7 +67,8 @@ static int cmd_list(void)
 	int i, k;
 
 	for (i = 0; (b = hb_benches[i]); i++) {
-		printf("%s: %s\n", b->name, b->desc);
+		printf("%s: %s%s\n", b->name, b->desc,
+		       b->explicit_only ? " (only with --bench, not in the default suite)" : "");
 		printf("  %u passes per point (--quick: at most 3), one sample per %s\n",
 		       b->reps, b->op);
 		for (k = 0; b->params[k].name; k++)
@@ -237,8 +238,9 @@ static int cmd_run(int argc, char **argv)
 		die2("mode '%s' (from %s) is not one of kvm, tcg, icount, host", o.mode,
 		     env && o.mode == env ? "HMMBENCH_MODE" : "--mode");
 	if (!o.nsel)
-		for (; hb_benches[o.nsel]; o.nsel++)
-			sel[o.nsel].bench = hb_benches[o.nsel];
+		for (k = 0; hb_benches[k]; k++)
+			if (!hb_benches[k]->explicit_only)
+				sel[o.nsel++].bench = hb_benches[k];
 	for (i = 0; i < o.nsel; i++) {
 		b = sel[i].bench;
 		for (k = 0; k < hb_nparams(b) + 2; k++) {

@@ -306,7 +306,7 @@ static int cmd_gate(int argc, char **argv)
 	}
 	if (hb_set_load(&cand, argv[optind + 1], err, sizeof(err))) {
 		ret = gate_error("candidate %s", err);
-		goto out_base;
+		goto out;	/* a set that failed to load still holds memory */
 	}
 	if ((unfit = hb_set_unfit(&base, why, sizeof(why))) ||
 	    (unfit = hb_set_unfit(&cand, why, sizeof(why)))) {
@@ -393,7 +393,6 @@ out_cmp:
 	hb_comparison_free(&cmp);
 out:
 	hb_set_free(&cand);
-out_base:
 	hb_set_free(&base);
 	hb_thresholds_free(&th);
 	return ret;
