@@ -900,11 +900,10 @@ static void missing_derived(struct hb_cmp *c, const struct hb_set *base,
 	}
 }
 
-static const double *holm_p;
-
-static int cmp_by_p(const void *a, const void *b)
+static int cmp_by_p(const void *a, const void *b, void *p)
 {
-	double x = holm_p[*(const size_t *)a], y = holm_p[*(const size_t *)b];
+	double x = ((const double *)p)[*(const size_t *)a];
+	double y = ((const double *)p)[*(const size_t *)b];
 
 	return (x > y) - (x < y);
 }
@@ -918,8 +917,7 @@ int hb_holm(const double *p, size_t n, double *adj)
 		return -1;
 	for (i = 0; i < n; i++)
 		order[i] = i;
-	holm_p = p;
-	qsort(order, n, sizeof(*order), cmp_by_p);
+	qsort_r(order, n, sizeof(*order), cmp_by_p, (void *)p);
 	for (i = 0; i < n; i++) {
 		run = fmax(run, fmin(1, (double)(n - i) * p[order[i]]));
 		adj[order[i]] = run;
