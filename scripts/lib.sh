@@ -40,3 +40,45 @@ boot_round() {
 	BOOT_STATUS=$(jq -r '.status // "missing"' "$_dir/results.json" 2>/dev/null || echo missing)
 	[ "$BOOT_RC" -eq 0 ] && [ "$BOOT_STATUS" = complete ]
 }
+
+# kernel_family SRC: "MAJOR.MINOR" of the kernel tree SRC, from its Makefile
+kernel_family() {
+	awk '$1 == "VERSION" { v = $3 } $1 == "PATCHLEVEL" { p = $3 }
+		END { if (v == "" || p == "") exit 1; print v "." p }' "$1/Makefile"
+}
+
+# config_fragments FAMILY "FRAGMENT ...": the fragments, then the kernel
+# version's own, config/kernel-MAJOR.config and config/kernel-MAJOR.MINOR
+# .config, those that exist: options that exist in some versions only live
+# there, not in the shared config/hmmbench.config
+config_fragments() {
+	_frags=$2
+	for _own in "$HMMBENCH_TOP/config/kernel-${1%%.*}.config" "$HMMBENCH_TOP/config/kernel-$1.config"; do
+		[ ! -f "$_own" ] || _frags="$_frags $_own"
+	done
+	echo "$_frags"
+}
+
+# build_progress PID LOG EXPECTED: while PID runs, how far the kernel build
+# in LOG is: objects built (of EXPECTED, the last build's count, if known)
+# and kbuild's current step; one updating line on a terminal, else a line
+# every 30 s
+build_progress() {
+	_tty=""
+	[ -t 2 ] && _tty=1
+	_n=0
+	while kill -0 "$1" 2>/dev/null; do
+		sleep 2
+		_n=$((_n + 1))
+		[ -n "$_tty" ] || [ $((_n % 15)) -eq 0 ] || continue
+		_done=$(grep -c -E '^  (CC|AS)  ' "$2" 2>/dev/null || true)
+		_step=$(grep -E '^  [A-Z]' "$2" 2>/dev/null | tail -n1 | sed 's/^ *//; s/  */ /')
+		_msg="$PROG: $_done compiled${3:+ (a full build has $3 objects)}, $_step"
+		if [ -n "$_tty" ]; then
+			printf '\r%-100.100s' "$_msg" >&2
+		else
+			echo "$_msg" >&2
+		fi
+	done
+	[ -z "$_tty" ] || printf '\r%-100s\r' "" >&2
+}
