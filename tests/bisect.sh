@@ -1,8 +1,9 @@
 #!/bin/sh
 # scripts/bisect on a synthetic history: a git repository of the Debian
 # source (~/.cache/hmmbench/bisect-repo, made once and kept) with six
-# commits on main, kernel-patches/canary-restore landing in the fourth
-# (192 loops: +17% on the exclusive restore fault in icount mode), and a
+# commits on main, the restore canary of kernel-patches/canary landing in
+# the fourth with 192 loops by default (+768 instructions, about +18% on the
+# exclusive restore fault in icount mode), and a
 # branch "broken" whose commit does not compile.
 # - the baseline is recorded on the first commit; git bisect run between
 #   the first and the last must name the canary commit;
@@ -30,10 +31,11 @@ t0=$(date +%s)
 # Fixed names and dates: the same hashes on every machine and every time,
 # so the kernel build cache keys (scripts/source-id: the HEAD commit) are
 # the same too, and a second run builds nothing.
-HISTORY_VERSION=1
+HISTORY_VERSION=2
 repo=$HMMBENCH_CACHE/bisect-repo
 stamp=$repo/.git/hmmbench-history
-CANARY_PATCH=$top/kernel-patches/canary-restore/0001-mm-memory-plant-a-regression-in-the-device-exclusive.patch
+CANARY_PATCHES="$top/kernel-patches/canary/0001-include-add-hmmbench_canary-a-planted-cost-for-bench.patch
+$top/kernel-patches/canary/0004-mm-memory-plant-a-canary-in-the-device-exclusive-res.patch"
 # Debian's tree ignores everything at its top level (.gitignore: /*), so
 # every add is forced; no global excludes or line-ending rules apply
 hgit() { git -C "$repo" -c core.excludesFile=/dev/null -c core.autocrlf=false "$@"; }
@@ -56,7 +58,11 @@ make_history() { # SRC
 	hgit add -f mm/hmm.c && hcommit 2 "mm/hmm: a comment" || return 1
 	printf '\nhmmbench bisect test: a harmless line.\n' >> "$repo/Documentation/mm/hmm.rst"
 	hgit add -f Documentation/mm/hmm.rst && hcommit 3 "Documentation/mm/hmm: a line" || return 1
-	hgit apply "$CANARY_PATCH" && hgit add -A -f &&
+	# the canary as a commit that regresses: on by default
+	for p in $CANARY_PATCHES; do hgit apply "$p" || return 1; done
+	sed -i 's/^static unsigned int canary_restore_loops;$/static unsigned int canary_restore_loops = 192;/' \
+		"$repo/mm/memory.c"
+	grep -q 'canary_restore_loops = 192;' "$repo/mm/memory.c" && hgit add -A -f &&
 		hcommit 4 "mm/memory: plant a regression in the device-exclusive restore fault" || return 1
 	echo '/* hmmbench bisect test: another harmless comment */' >> "$repo/mm/migrate_device.c"
 	hgit add -f mm/migrate_device.c && hcommit 5 "mm/migrate_device: a comment" || return 1
@@ -69,7 +75,8 @@ make_history() { # SRC
 }
 # the recipe's key: its version, the source and the canary patch
 history_key() {
-	(echo "$HISTORY_VERSION"; cat "$1/.hmmbench-source-id"; cat "$CANARY_PATCH") | sha256sum | cut -c1-16
+	(echo "$HISTORY_VERSION"; cat "$1/.hmmbench-source-id"; for p in $CANARY_PATCHES; do cat "$p"; done) |
+		sha256sum | cut -c1-16
 }
 history_ok() { # KEY: the repository is the recipe's, unchanged since it was made
 	[ -f "$stamp" ] && [ "$(sed -n 1p "$stamp")" = "$1" ] || return 1
