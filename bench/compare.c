@@ -260,6 +260,28 @@ static int gather_round(struct hb_set *set, size_t r, json_t *ids,
 					goto oom;
 				add_counters(hm, json_object_get(pt, "counters"));
 			}
+			/* a point's sample series: tested on samples, as headlines */
+			json_object_foreach(json_object_get(pt, "series"), key, m) {
+				struct hb_metric *sm;
+
+				sm = metric_get(set, bname, key, ps, params, op,
+						HB_KIND_HEADLINE);
+				if (!sm)
+					goto oom;
+				if (twice(ids, sm)) {
+					free(ps);
+					return fail(err, len, "%s: %s: twice in one round",
+						    set->paths[r], sm->id);
+				}
+				sm->unit = sm->unit ? sm->unit :
+					strdup(str(m, "unit"));
+				sm->dir = direction(m);
+				sm->seen++;
+				metric_mark(sm, st, str(pt, "reason"));
+				if (st == HB_ST_OK && json_array_size(json_object_get(m, "samples")) &&
+				    metric_add_values(sm, json_object_get(m, "samples"), 0))
+					goto oom;
+			}
 			json_object_foreach(json_object_get(pt, "metrics"), key, m) {
 				struct hb_metric *dm;
 
@@ -416,10 +438,20 @@ int hb_set_load(struct hb_set *set, const char *arg, char *err, size_t errlen)
 		if (!r) {
 			set->context = ctx;
 			set->mode = str(ctx, "mode");
+			snprintf(set->setting, sizeof(set->setting), "%s%s", set->mode,
+				 json_is_true(json_object_get(json_object_get(ctx, "run"), "quick")) ?
+				 ":quick" : "");
 			set->time_unit = str(ctx, "time_unit");
 			set->kernel = str(ctx, "kernel_release");
 			k0 = kernel_identity(ctx);
 			continue;
+		}
+		if (json_is_true(json_object_get(json_object_get(ctx, "run"), "quick")) !=
+		    !!strstr(set->setting, ":quick")) {
+			free(k0);
+			return fail(err, errlen, "%s: a %s run, %s is not: rounds of one set must run the same points",
+				    set->paths[r], strstr(set->setting, ":quick") ? "full" : "--quick",
+				    set->paths[0]);
 		}
 		if (!same(set->mode, str(ctx, "mode")) ||
 		    !same(set->time_unit, str(ctx, "time_unit"))) {
@@ -563,7 +595,7 @@ int hb_thresholds_load(struct hb_thresholds *t, const char *path,
 			continue;
 		v = nf == 3 ? strtod(pct, &end) : NAN;
 		if (nf != 3 || *end || !(v >= 0) || !isfinite(v)) {
-			fail(err, errlen, "%s:%d: expected 'MODE METRIC-PATTERN PERCENT'",
+			fail(err, errlen, "%s:%d: expected 'SETTING METRIC-PATTERN PERCENT'",
 			     path, lineno);
 			goto bad;
 		}
@@ -574,7 +606,8 @@ int hb_thresholds_load(struct hb_thresholds *t, const char *path,
 		}
 		t->rules = grown;
 		t->rules[t->n++] = (struct hb_threshold_rule){
-			strdup(mode), strdup(pat), v, lineno
+			strdup(mode), strdup(pat), v, lineno,
+			strpbrk(pat, "*?[") != NULL
 		};
 	}
 	free(line);
@@ -600,22 +633,31 @@ void hb_thresholds_free(struct hb_thresholds *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static bool mode_matches(const struct hb_threshold_rule *r, const char *mode)
+static bool mode_matches(const struct hb_threshold_rule *r, const char *setting)
 {
-	return !strcmp(r->mode, "*") || !strcmp(r->mode, mode);
+	return !strcmp(r->mode, "*") || !strcmp(r->mode, setting);
 }
 
-double hb_threshold_for(const struct hb_thresholds *t, const char *mode,
-			const char *id)
+const struct hb_threshold_rule *hb_threshold_rule(const struct hb_thresholds *t,
+						  const char *setting,
+						  const char *id)
 {
-	double v = -1;
+	const struct hb_threshold_rule *r = NULL;
 	size_t i;
 
 	for (i = 0; t && i < t->n; i++)
-		if (mode_matches(&t->rules[i], mode) &&
+		if (mode_matches(&t->rules[i], setting) &&
 		    !fnmatch(t->rules[i].pattern, id, 0))
-			v = t->rules[i].percent;	/* the last match wins */
-	return v;
+			r = &t->rules[i];	/* the last match wins */
+	return r;
+}
+
+double hb_threshold_for(const struct hb_thresholds *t, const char *setting,
+			const char *id)
+{
+	const struct hb_threshold_rule *r = hb_threshold_rule(t, setting, id);
+
+	return r ? r->percent : -1;
 }
 
 bool hb_thresholds_have_mode(const struct hb_thresholds *t, const char *mode)
@@ -635,6 +677,7 @@ const char *hb_verdict_name(enum hb_verdict v)
 	static const char *const names[] = {
 		[HB_V_IMPROVED] = "improved", [HB_V_REGRESSED] = "regressed",
 		[HB_V_UNCHANGED] = "unchanged",
+		[HB_V_INCONCLUSIVE] = "inconclusive",
 		[HB_V_UNSUPPORTED] = "unsupported",
 		[HB_V_UNTESTED] = "untested", [HB_V_FAILED] = "failed",
 		[HB_V_MISSING] = "missing",
@@ -699,25 +742,38 @@ static bool testable(const struct hb_cmp *c)
 	       strcmp(c->b->unit ? c->b->unit : "", "r2");
 }
 
+/* The fewest rounds a side whose per-round test can reach @alpha among @m. */
+static size_t rounds_for_test(size_t m, double alpha)
+{
+	size_t n;
+
+	for (n = 2; n < 64; n++)
+		if (hb_mwu_min_p(n, n) * m <= alpha)
+			return n;
+	return 64;
+}
+
 /*
  * The statistics of one metric. Its verdict, when a test decides it, waits
- * for decide(): the p-values of all metrics are corrected together first.
- * @ntests is the family's size: a test whose smallest possible p, times the
- * family's size, cannot reach @alpha is not attempted.
+ * for decide(): the p-values of all metrics are adjusted together first.
+ * @ntests is the family's size: a per-round test whose smallest possible p,
+ * times the family's size, cannot reach @alpha is not attempted.
  */
 static void compare_one(struct hb_cmp *c, const struct hb_thresholds *th,
-			const char *mode, double alpha, size_t ntests)
+			const char *setting, double alpha, size_t ntests)
 {
 	const struct hb_metric *b = c->b, *k = c->c;
 	struct hb_rounds rb, rc;
-	double *xb = NULL, *xc = NULL, thr;
+	double *xb = NULL, *xc = NULL;
 	size_t nb, nc;
 	struct hb_mwu mw;
 	bool lower;
 
 	c->bmed = c->cmed = c->ratio = c->change = NAN;
 	c->lo = c->hi = c->p = c->p_adj = c->threshold = NAN;
-	c->tested = false;
+	c->rounds_needed = NAN;
+	c->tested = c->identical = c->open_bad = false;
+	c->rule = NULL;
 	if (!b || !k) {
 		c->verdict = HB_V_MISSING;
 		snprintf(c->reason, sizeof(c->reason), "only in the %s",
@@ -755,8 +811,8 @@ static void compare_one(struct hb_cmp *c, const struct hb_thresholds *th,
 	c->bmed = hb_rounds_median(&rb);
 	c->cmed = hb_rounds_median(&rc);
 	lower = b->dir == HB_LOWER_IS_BETTER;
-	thr = th ? hb_threshold_for(th, mode, b->id) : -1;
-	c->threshold = thr >= 0 ? thr : NAN;
+	c->rule = th ? hb_threshold_rule(th, setting, b->id) : NULL;
+	c->threshold = c->rule ? c->rule->percent : NAN;
 
 	if (all_equal(b, k)) {
 		c->verdict = HB_V_UNCHANGED;
@@ -764,7 +820,7 @@ static void compare_one(struct hb_cmp *c, const struct hb_thresholds *th,
 		c->change = 0;
 		c->lo = c->hi = c->ratio;
 		c->p = c->p_adj = 1;
-		c->tested = true;
+		c->tested = c->identical = true;
 		snprintf(c->reason, sizeof(c->reason), "identical values");
 		return;
 	}
@@ -812,53 +868,103 @@ static void compare_one(struct hb_cmp *c, const struct hb_thresholds *th,
 	if (b->kind != HB_KIND_HEADLINE &&
 	    hb_mwu_min_p(b->nrounds, k->nrounds) * ntests > alpha) {
 		c->verdict = HB_V_UNTESTED;
+		c->rounds_needed = rounds_for_test(ntests, alpha);
 		snprintf(c->reason, sizeof(c->reason),
-			 "one value per boot: %zu vs %zu rounds cannot reach p < %g/%zu (Holm over %zu tests)",
-			 b->nrounds, k->nrounds, alpha, ntests, ntests);
+			 "one value per boot: %zu vs %zu rounds cannot reach q < %g among %zu tests (%g rounds a side can)",
+			 b->nrounds, k->nrounds, alpha, ntests, c->rounds_needed);
 		return;
 	}
 	c->tested = !isnan(c->p);
-	c->verdict = HB_V_UNCHANGED;
+	c->verdict = HB_V_INCONCLUSIVE;
+	c->open_bad = true;
 	if (!c->tested)
-		snprintf(c->reason, sizeof(c->reason), "no test");
+		snprintf(c->reason, sizeof(c->reason), "no test possible");
 }
 
-/* The verdict of a tested metric, from its Holm-adjusted p. */
-static void decide(struct hb_cmp *c, double alpha)
+/*
+ * Rounds a side that would narrow the CI enough to decide: the half-width
+ * scales as 1/sqrt(rounds), and must shrink below the distance from the
+ * ratio to the nearest edge that decides (the threshold's, or 1 for a
+ * change beyond it). NAN when the ratio sits on an edge.
+ */
+static double rounds_to_settle(const struct hb_cmp *c, double t)
 {
-	bool bad_ci, good_ci, sig, lower;
-	double thr;
+	size_t r = c->b->nrounds < c->c->nrounds ? c->b->nrounds : c->c->nrounds;
+	double h = (c->hi - c->lo) / 2, g;
 
-	if (!c->tested || c->p == 1)
+	if (fabs(c->ratio - 1) <= t)
+		g = fmin(c->ratio - (1 - t), (1 + t) - c->ratio);
+	else
+		g = fabs(c->ratio - 1);
+	if (!(g > 1e-6) || !isfinite(h))
+		return NAN;
+	return fmin(1000, fmax(r + 1, ceil(r * (h / g) * (h / g))));
+}
+
+/* The verdict of a tested metric, from its adjusted p (q) and its CI. */
+static void decide(struct hb_cmp *c, double alpha, bool have_th)
+{
+	bool bad_ci, good_ci, sig, lower, within;
+	double thr, t;
+	char settle[96] = "";
+
+	if (!c->tested || c->identical)
 		return;
 	lower = c->b->dir == HB_LOWER_IS_BETTER;
-	thr = isnan(c->threshold) ? HB_THRESHOLD_FALLBACK : c->threshold;
+	if (isnan(c->threshold) || (c->rule && c->rule->catchall)) {
+		if (have_th) {
+			c->verdict = HB_V_INCONCLUSIVE;
+			c->open_bad = true;
+			if (c->rule)
+				snprintf(c->reason, sizeof(c->reason),
+					 "%+.1f%%: no measured threshold, only the catch-all rule '%s %s' (line %d)",
+					 c->change, c->rule->mode, c->rule->pattern, c->rule->line);
+			else
+				snprintf(c->reason, sizeof(c->reason),
+					 "%+.1f%%: no measured threshold for this metric",
+					 c->change);
+			return;
+		}
+		/* compare without a thresholds file: significance only */
+		thr = HB_THRESHOLD_FALLBACK;
+	} else {
+		thr = c->threshold;
+	}
+	t = thr / 100;
 	sig = c->p_adj < alpha;
 	bad_ci = lower ? c->lo > 1 : c->hi < 1;
 	good_ci = lower ? c->hi < 1 : c->lo > 1;
+	within = c->lo >= 1 - t && c->hi <= 1 + t;
 	if (sig && c->change < -thr && bad_ci) {
 		c->verdict = HB_V_REGRESSED;
 		snprintf(c->reason, sizeof(c->reason),
-			 "%+.1f%% beyond %g%%, p=%.2g (Holm %.2g), CI [%.3f, %.3f]",
+			 "%+.1f%% beyond %g%%, p=%.2g (q %.2g), CI [%.3f, %.3f]",
 			 c->change, thr, c->p, c->p_adj, c->lo, c->hi);
 	} else if (sig && c->change > thr && good_ci) {
 		c->verdict = HB_V_IMPROVED;
 		snprintf(c->reason, sizeof(c->reason),
-			 "%+.1f%% beyond %g%%, p=%.2g (Holm %.2g), CI [%.3f, %.3f]",
+			 "%+.1f%% beyond %g%%, p=%.2g (q %.2g), CI [%.3f, %.3f]",
 			 c->change, thr, c->p, c->p_adj, c->lo, c->hi);
-	} else {
+	} else if (within) {
 		c->verdict = HB_V_UNCHANGED;
-		if (!sig)
+		snprintf(c->reason, sizeof(c->reason),
+			 "%+.1f%%, CI [%.3f, %.3f] within %g%%%s", c->change,
+			 c->lo, c->hi, thr, sig ? " (significant, below the threshold)" : "");
+	} else {
+		c->verdict = HB_V_INCONCLUSIVE;
+		c->open_bad = lower ? !(c->hi <= 1 + t) : !(c->lo >= 1 - t);
+		c->rounds_needed = rounds_to_settle(c, t);
+		if (!isnan(c->rounds_needed))
+			snprintf(settle, sizeof(settle), "; about %g rounds a side would settle it",
+				 c->rounds_needed);
+		if (fabs(c->change) > thr && (bad_ci || good_ci))
 			snprintf(c->reason, sizeof(c->reason),
-				 "not significant: p=%.2g, Holm-adjusted %.2g >= %g",
-				 c->p, c->p_adj, alpha);
-		else if (fabs(c->change) <= thr)
-			snprintf(c->reason, sizeof(c->reason),
-				 "%+.1f%% within the %g%% threshold%s", c->change, thr,
-				 isnan(c->threshold) ? " (no measured threshold)" : "");
+				 "%+.1f%% beyond %g%%, CI [%.3f, %.3f], but not significant: q=%.2g >= %g%s",
+				 c->change, thr, c->lo, c->hi, c->p_adj, alpha, settle);
 		else
 			snprintf(c->reason, sizeof(c->reason),
-				 "CI [%.3f, %.3f] includes 1", c->lo, c->hi);
+				 "%+.1f%%, CI [%.3f, %.3f] reaches beyond %g%%%s",
+				 c->change, c->lo, c->hi, thr, settle);
 	}
 }
 
@@ -908,31 +1014,33 @@ static int cmp_by_p(const void *a, const void *b, void *p)
 	return (x > y) - (x < y);
 }
 
-int hb_holm(const double *p, size_t n, double *adj)
+int hb_bh(const double *p, size_t n, double *adj)
 {
 	size_t *order = malloc((n ? n : 1) * sizeof(*order)), i;
-	double run = 0;
+	double run = 1;
 
 	if (!order)
 		return -1;
 	for (i = 0; i < n; i++)
 		order[i] = i;
 	qsort_r(order, n, sizeof(*order), cmp_by_p, (void *)p);
-	for (i = 0; i < n; i++) {
-		run = fmax(run, fmin(1, (double)(n - i) * p[order[i]]));
-		adj[order[i]] = run;
+	for (i = n; i-- > 0;) {
+		run = fmin(run, (double)n / (i + 1) * p[order[i]]);
+		adj[order[i]] = fmin(1, run);
 	}
 	free(order);
 	return 0;
 }
 
 /*
- * Holm's step-down adjustment over every tested metric: a gate of some 80
- * metrics at alpha 0.01 each would otherwise call a regression in a fair
- * share of A/A comparisons. It controls the family-wise error rate, with no
- * assumption on how the metrics depend on each other.
+ * Benjamini-Hochberg over every tested metric. Under an A/A comparison,
+ * where nothing changed, it bounds the chance of any false significance at
+ * alpha, as Holm's correction does; when a change moves several metrics
+ * together (a per-page cost moves every range size), its step-up rule lets
+ * them confirm each other where Holm would need each to clear alpha / m
+ * alone (docs/compare.md).
  */
-static int holm(struct hb_comparison *out)
+static int adjust(struct hb_comparison *out)
 {
 	double *p = malloc((out->n ? out->n : 1) * 2 * sizeof(*p));
 	size_t i, m = 0;
@@ -942,13 +1050,13 @@ static int holm(struct hb_comparison *out)
 	for (i = 0; i < out->n; i++)
 		if (out->m[i].tested)
 			p[m++] = out->m[i].p;
-	if (hb_holm(p, m, p + out->n)) {
+	if (hb_bh(p, m, p + out->n)) {
 		free(p);
 		return -1;
 	}
 	for (i = 0, m = 0; i < out->n; i++)
 		if (out->m[i].tested)
-			out->m[i].p_adj = p[out->n + m++];
+			out->m[i].p_adj = out->m[i].identical ? 1 : p[out->n + m++];
 	free(p);
 	return 0;
 }
@@ -971,7 +1079,7 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 	if (!out->m)
 		return fail(err, errlen, "out of memory");
 	if (!mode)
-		mode = base->mode;
+		mode = base->setting;
 	for (i = 0; i < base->nmetrics; i++) {
 		out->m[k].b = &base->metrics[i];
 		out->m[k++].c = hb_set_find(cand, base->metrics[i].id);
@@ -984,17 +1092,17 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 		out->ntests += testable(&out->m[i]);
 	for (i = 0; i < out->n; i++)
 		compare_one(&out->m[i], th, mode, alpha, out->ntests ? out->ntests : 1);
-	if (holm(out))
+	if (adjust(out))
 		return fail(err, errlen, "out of memory");
 	for (i = 0; i < out->n; i++) {
 		struct hb_cmp *c = &out->m[i];
 
-		decide(c, alpha);
+		decide(c, alpha, th != NULL);
 		if (c->verdict == HB_V_MISSING)
 			missing_derived(c, base, cand);
 		out->counts[c->verdict]++;
 		if (c->b && c->b->kind == HB_KIND_HEADLINE && c->ratio > 0 &&
-		    (c->verdict <= HB_V_UNCHANGED)) {
+		    c->verdict <= HB_V_INCONCLUSIVE) {
 			glog += log(c->b->dir == HB_LOWER_IS_BETTER ?
 				    1 / c->ratio : c->ratio);
 			gn++;

@@ -54,6 +54,8 @@ struct hb_set {
 	char **paths;
 	json_t **roots;
 	const char *mode, *time_unit, *kernel;	/* from round 0 */
+	/* the thresholds' setting: the mode, "MODE:quick" for --quick runs */
+	char setting[32];
 	const json_t *context;			/* round 0's context */
 	size_t nmetrics;
 	struct hb_metric *metrics;
@@ -72,11 +74,17 @@ const struct hb_metric *hb_set_find(const struct hb_set *set, const char *id);
 /* Why @set is not fit to gate on (not complete, a point failed), or NULL. */
 const char *hb_set_unfit(const struct hb_set *set, char *buf, size_t len);
 
-/* Thresholds: lines "MODE METRIC-PATTERN PERCENT", the last match wins. */
+/*
+ * Thresholds: lines "SETTING METRIC-PATTERN PERCENT", the last match wins.
+ * SETTING is a mode, MODE:quick for --quick runs, or "*". A pattern without
+ * glob characters names one metric, whose A/A noise was measured; a glob is
+ * a catch-all, which the gate does not take as a measured threshold.
+ */
 struct hb_threshold_rule {
 	char *mode, *pattern;
 	double percent;
 	int line;
+	bool catchall;
 };
 
 struct hb_thresholds {
@@ -88,16 +96,31 @@ struct hb_thresholds {
 int hb_thresholds_load(struct hb_thresholds *t, const char *path,
 		       char *err, size_t errlen);
 void hb_thresholds_free(struct hb_thresholds *t);
-/* The percent for @id in @mode, or -1 with no matching rule. */
-double hb_threshold_for(const struct hb_thresholds *t, const char *mode,
+/*
+ * The rule for @id in @setting (the last match; NULL: none). @setting
+ * "MODE:quick" also takes rules for "*"; not those for plain MODE.
+ */
+const struct hb_threshold_rule *hb_threshold_rule(const struct hb_thresholds *t,
+						  const char *setting,
+						  const char *id);
+/* The percent for @id in @setting, or -1 with no matching rule. */
+double hb_threshold_for(const struct hb_thresholds *t, const char *setting,
 			const char *id);
 bool hb_thresholds_have_mode(const struct hb_thresholds *t, const char *mode);
 
 enum hb_verdict {
-	HB_V_IMPROVED, HB_V_REGRESSED, HB_V_UNCHANGED, HB_V_UNSUPPORTED,
-	HB_V_UNTESTED,	/* no test possible: too few rounds, no ratio */
+	HB_V_IMPROVED, HB_V_REGRESSED,
+	HB_V_UNCHANGED,	/* the change's CI lies within the threshold */
+	/*
+	 * no decision: a change beyond the threshold not confirmed, a CI
+	 * reaching past the threshold, or no measured threshold
+	 */
+	HB_V_INCONCLUSIVE,
+	HB_V_UNSUPPORTED,
+	HB_V_UNTESTED,	/* not gated: one value per boot and too few rounds */
 	HB_V_FAILED,	/* a side failed or is incomplete */
 	HB_V_MISSING,	/* only one side has the metric */
+	HB_V_COUNT
 };
 
 const char *hb_verdict_name(enum hb_verdict v);
@@ -109,13 +132,18 @@ struct hb_cmp {
 	double change;		/* percent, normalised: positive is better */
 	double lo, hi;		/* 95% CI of the ratio; NAN if none */
 	double p;		/* Mann-Whitney two-sided; NAN if no test */
-	double p_adj;		/* p, Holm-adjusted over the comparison's tests */
+	double p_adj;		/* p, BH-adjusted (q) over the comparison's tests */
 	bool exact;
-	bool tested;		/* p is one of the family Holm adjusts over */
+	bool tested;		/* p is one of the family adjusted together */
+	bool identical;		/* the same values on both sides */
 	const char *basis;	/* what was tested: "samples", "rounds" */
 	double threshold;	/* percent; NAN if no rule applies */
+	const struct hb_threshold_rule *rule;	/* that applied; NULL: none */
+	/* inconclusive: the bad side of the CI is open (could be a regression) */
+	bool open_bad;
+	double rounds_needed;	/* inconclusive, untested: rounds a side; NAN */
 	enum hb_verdict verdict;
-	char reason[192];
+	char reason[256];
 };
 
 struct hb_comparison {
@@ -127,19 +155,21 @@ struct hb_comparison {
 	/* geometric mean of the normalised ratios of comparable headlines */
 	double geomean;		/* percent, positive is better; NAN if none */
 	size_t geomean_n;
-	size_t counts[HB_V_MISSING + 1];
+	size_t counts[HB_V_COUNT];
 	char problem[1024];	/* contexts that do not compare; "" if fine */
 };
 
 /*
- * Holm's step-down adjusted p-values of @p[0..n) into @adj (may not alias
- * @p): the i-th smallest p times (n - i), made monotone, at most 1.
+ * Benjamini-Hochberg adjusted p-values (q-values) of @p[0..n) into @adj
+ * (may not alias @p): the i-th smallest of n p times n / i, made monotone
+ * from the largest down, at most 1.
  */
-int hb_holm(const double *p, size_t n, double *adj);
+int hb_bh(const double *p, size_t n, double *adj);
 
 /*
  * Compare every metric of @base with @cand. Thresholds come from @th (may be
- * NULL: significance only) for @mode (NULL: the sets' mode).
+ * NULL: significance only) for @mode, a setting (NULL: the baseline's,
+ * its mode or "MODE:quick").
  */
 int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 	       const struct hb_thresholds *th, const char *mode, double alpha,

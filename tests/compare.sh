@@ -76,6 +76,33 @@ else
 	t_report fail "gate: improvement" "$(grep exclusive "$tmp/imp.ktap")"
 fi
 
+# every line names the rule it was judged by; a measured rule only counts
+if grep -q '^ok [0-9]* restore/ns_per_access:fault=exclusive,.* # unchanged .*\[rule [0-9]*: tcg:quick restore/ns_per_access:fault=exclusive,access=read,cpu_node=0,mem_node=0 5\]$' "$tmp/aa.ktap"; then
+	t_report ok "gate: an unchanged metric names its rule and its CI within it"
+else
+	t_report fail "gate: rule named" "$(grep exclusive "$tmp/aa.ktap")"
+fi
+printf 'tcg:quick * 5\n' > "$tmp/catchall"
+expect_exit "gate: only a catch-all rule is inconclusive, exit 2" 2 \
+	$T gate --thresholds "$tmp/catchall" "$(rounds base)" "$(rounds aa)"
+if grep -q '^not ok [0-9]* restore/ns_per_access:fault=exclusive,.* # inconclusive .*only the catch-all rule' "$T_LOG/out" &&
+	grep -q '^# .* inconclusive ([0-9]* could hide a regression)' "$T_LOG/out" &&
+	grep -q 'inconclusive: a regression beyond the threshold is not excluded' "$T_LOG/err"; then
+	t_report ok "gate: a catch-all is 'not ok', counted in the summary line, said on stderr"
+else
+	t_report fail "gate: catch-all" "$(grep -e exclusive -e '^# ' "$T_LOG/out")"
+fi
+# a rule much tighter than the A/A pair's own spread: the CI reaches past it
+grep -v '^tcg:quick restore/ns_per_access:fault=exclusive' "$F/thresholds" > "$tmp/tight"
+echo 'tcg:quick restore/ns_per_access:fault=exclusive,access=read,cpu_node=0,mem_node=0 0.1' >> "$tmp/tight"
+expect_exit "gate: a CI wider than the threshold is inconclusive, exit 2" 2 \
+	$T gate --thresholds "$tmp/tight" "$(rounds base)" "$(rounds aa)"
+if grep -q '^not ok [0-9]* restore/ns_per_access:fault=exclusive,.* # inconclusive .*reaches beyond 0.1%; about [0-9]* rounds a side would settle it' "$T_LOG/out"; then
+	t_report ok "gate: an inconclusive line says how many rounds would settle it"
+else
+	t_report fail "gate: rounds to settle" "$(grep exclusive "$T_LOG/out")"
+fi
+
 expect_exit "gate: a point the candidate no longer supports exits 1" 1 \
 	$T gate $TH $F/sets/base/1.json $F/lost-support.json
 grep -q '^not ok [0-9]* restore/ns_per_access:fault=exclusive,.* # unsupported by the candidate only: EOPNOTSUPP' "$T_LOG/out" &&
@@ -96,8 +123,8 @@ expect_gate2 "gate: rounds of two kernels in one set" 'boots of one kernel' $F/s
 printf 'kvm * 5\n' > "$tmp/kvm-only"
 $T gate --thresholds "$tmp/kvm-only" $F/sets/base $F/sets/aa > /dev/null 2> "$T_LOG/err"
 rc=$?
-if [ $rc -eq 2 ] && grep -q 'no thresholds for mode tcg' "$T_LOG/err"; then
-	t_report ok "gate: no thresholds for the mode exits 2"
+if [ $rc -eq 2 ] && grep -q 'no thresholds for tcg:quick' "$T_LOG/err"; then
+	t_report ok "gate: no thresholds for the setting exits 2"
 else
 	t_report fail "gate: no thresholds for the mode" "exit $rc: $(cat "$T_LOG/err")"
 fi
@@ -162,12 +189,13 @@ expect_exit "compare: different modes still report (warning)" 0 $T compare $F/se
 grep -q 'WARNING: modes differ' "$T_LOG/out" && t_report ok "compare: the mode warning is in the report" ||
 	t_report fail "compare: mode warning"
 
-# noise: thresholds from an A/A pair, merged per mode
-printf '# old\nicount * 7\ntcg * 99\n' > "$tmp/th"
+# noise: thresholds from an A/A pair, merged per setting
+printf '# old\nicount * 7\ntcg * 99\ntcg:quick * 5\n' > "$tmp/th"
 expect_exit "noise: A/A pair" 0 $T noise --output "$tmp/th" $F/sets/base $F/sets/aa
-if grep -q '^icount \* 7$' "$tmp/th" && ! grep -q '^tcg \* 99' "$tmp/th" &&
-	grep -q '^tcg restore/ns_per_access:fault=exclusive,\* ' "$tmp/th"; then
-	t_report ok "noise: writes this mode's classes and keeps the other modes"
+if grep -q '^icount \* 7$' "$tmp/th" && grep -q '^tcg \* 99' "$tmp/th" &&
+	! grep -q '^tcg:quick \*' "$tmp/th" &&
+	grep -q '^tcg:quick restore/ns_per_access:fault=exclusive,access=read,cpu_node=0,mem_node=0 [0-9.]*	' "$tmp/th"; then
+	t_report ok "noise: one rule per metric of this setting, the other settings kept"
 else
 	t_report fail "noise: thresholds file" "$(cat "$tmp/th")"
 fi

@@ -238,9 +238,9 @@ static int cmd_compare(int argc, char **argv)
 		}
 	}
 	if (!o.th_mode)
-		o.th_mode = sets[0].mode;
+		o.th_mode = sets[0].setting;
 	if (have_th && !hb_thresholds_have_mode(&th, o.th_mode))
-		fprintf(stderr, PROG " compare: %s has no thresholds for mode %s: verdicts use significance only\n",
+		fprintf(stderr, PROG " compare: %s has no thresholds for %s: metrics without a measured threshold are inconclusive\n",
 			th.path, o.th_mode);
 	for (i = 1; i < n; i++) {
 		hb_compare(&sets[0], &sets[i], have_th ? &th : NULL, o.th_mode,
@@ -286,7 +286,7 @@ static int cmd_gate(int argc, char **argv)
 	char err[2048], why[1024];
 	const char *unfit;
 	bool have_th;
-	size_t i, regressed = 0, skipped = 0;
+	size_t i, regressed = 0, skipped = 0, undecided = 0, ungated = 0;
 	int ret = 2;
 
 	if (parse_opts(argc, argv, &o, "gate"))
@@ -319,9 +319,9 @@ static int cmd_gate(int argc, char **argv)
 		goto out;
 	}
 	if (!o.th_mode)
-		o.th_mode = base.mode;
+		o.th_mode = base.setting;
 	if (!hb_thresholds_have_mode(&th, o.th_mode)) {
-		ret = gate_error("%s has no thresholds for mode %s: measure A/A noise with '" PROG " noise'",
+		ret = gate_error("%s has no thresholds for %s: measure A/A noise with scripts/aa (docs/compare.md)",
 				 th.path, o.th_mode);
 		goto out;
 	}
@@ -330,33 +330,35 @@ static int cmd_gate(int argc, char **argv)
 		ret = gate_error("contexts do not compare: %s", cmp.problem);
 		goto out_cmp;
 	}
-	for (i = 0; i < cmp.n; i++) {
-		const struct hb_cmp *c = &cmp.m[i];
-
-		if (c->verdict != HB_V_UNTESTED && !isnan(c->threshold))
-			continue;
-		if (c->verdict == HB_V_UNSUPPORTED || c->verdict == HB_V_UNTESTED)
-			continue;
-		ret = gate_error("no threshold for %s in mode %s (%s)",
-				 (c->b ? c->b : c->c)->id,
-				 o.th_mode, th.path);
-		goto out_cmp;
-	}
 
 	printf("KTAP version 1\n");
-	printf("# baseline %s: %zu round(s), kernel %s, mode %s\n", base.label,
-	       base.nrounds, base.kernel, base.mode);
-	printf("# candidate %s: %zu round(s), kernel %s, mode %s\n", cand.label,
-	       cand.nrounds, cand.kernel, cand.mode);
+	printf("# baseline %s: %zu round(s), kernel %s, setting %s\n", base.label,
+	       base.nrounds, base.kernel, base.setting);
+	printf("# candidate %s: %zu round(s), kernel %s, setting %s\n", cand.label,
+	       cand.nrounds, cand.kernel, cand.setting);
+	printf("# thresholds %s (setting %s), q < %g (Benjamini-Hochberg over %zu tests)\n",
+	       th.path, o.th_mode, o.alpha, cmp.ntests);
 	printf("1..%zu\n", cmp.n);
 	for (i = 0; i < cmp.n; i++) {
 		const struct hb_cmp *c = &cmp.m[i];
 		const char *id = (c->b ? c->b : c->c)->id;
+		char rule[640] = "";
 
+		if (c->rule)
+			snprintf(rule, sizeof(rule), " [rule %d: %s %s %g]", c->rule->line,
+				 c->rule->mode, c->rule->pattern, c->rule->percent);
 		switch (c->verdict) {
 		case HB_V_REGRESSED:
-			printf("not ok %zu %s # regressed %s\n", i + 1, id, c->reason);
+			printf("not ok %zu %s # regressed %s%s\n", i + 1, id, c->reason, rule);
 			regressed++;
+			break;
+		case HB_V_INCONCLUSIVE:
+			/* a regression beyond the threshold is not excluded */
+			printf("%s %zu %s # inconclusive %s%s%s\n", c->open_bad ? "not ok" : "ok",
+			       i + 1, id, c->reason, c->open_bad ? "" : " (could only be an improvement)",
+			       rule);
+			if (c->open_bad)
+				undecided++;
 			break;
 		case HB_V_UNSUPPORTED:
 			/* the candidate lost what the baseline could do */
@@ -370,20 +372,24 @@ static int cmd_gate(int argc, char **argv)
 			}
 			break;
 		case HB_V_UNTESTED:
-			printf("ok %zu %s # SKIP %s\n", i + 1, id, c->reason);
-			skipped++;
+			printf("ok %zu %s # SKIP not gated: %s\n", i + 1, id, c->reason);
+			ungated++;
 			break;
 		default:
-			printf("ok %zu %s # %s %+.1f%% (threshold %g%%, p=%.2g)\n",
-			       i + 1, id, hb_verdict_name(c->verdict), c->change,
-			       c->threshold, c->p);
+			printf("ok %zu %s # %s %s%s\n", i + 1, id,
+			       hb_verdict_name(c->verdict), c->reason, rule);
 		}
 	}
-	printf("# %zu regressed, %zu improved, %zu unchanged, %zu skipped; geomean %+.1f%% over %zu headline metrics (positive is better)\n",
+	printf("# %zu regressed, %zu improved, %zu unchanged, %zu inconclusive (%zu could hide a regression), %zu not gated (one value per boot), %zu skipped (unsupported); geomean %+.1f%% over %zu headline metrics (positive is better)\n",
 	       regressed, cmp.counts[HB_V_IMPROVED], cmp.counts[HB_V_UNCHANGED],
-	       skipped, cmp.geomean, cmp.geomean_n);
+	       cmp.counts[HB_V_INCONCLUSIVE], undecided, ungated, skipped,
+	       cmp.geomean, cmp.geomean_n);
 	fflush(stdout);
-	ret = regressed ? 1 : 0;
+	/* a known regression is 1; a metric that could hide one is 2 */
+	ret = regressed ? 1 : undecided ? 2 : 0;
+	if (undecided && !regressed)
+		fprintf(stderr, PROG " gate: %zu metric(s) inconclusive: a regression beyond the threshold is not excluded (run more rounds, see the KTAP lines)\n",
+			undecided);
 	if (o.output) {
 		r = (struct report){ &cmp, 1, th.path, o.th_mode, o.alpha };
 		if (write_report(&r, o.fmt, o.output))
@@ -399,36 +405,7 @@ out:
 }
 
 /*
- * The class of a metric in the thresholds file: its benchmark, name and
- * first parameter, "mark/ns_per_page:pages=1,*". The first parameter is
- * what the benchmark sweeps first (range size, fault kind, fork variant)
- * and the noise differs most along it: a 1-page mark is far noisier than
- * a 512-page one.
- */
-static void class_of(char *buf, size_t len, const struct hb_metric *m)
-{
-	size_t first = strcspn(m->params, ",");
-
-	snprintf(buf, len, "%s/%s:%.*s%s", m->bench, m->name, (int)first,
-		 m->params, m->params[first] ? ",*" : "");
-}
-
-struct noise_class {
-	char pattern[256];
-	double max, sum;
-	size_t n;
-	double *all;
-};
-
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/*
- * A threshold is the largest A/A noise of its class rounded up to the next
+ * A threshold is the largest A/A noise of its metric rounded up to the next
  * tenth of a percent: anything an A/A pair produced must not fail the gate.
  * The 0.1% floor is about what an exact icount count can resolve per op
  * once medians of a few thousand instructions are divided.
@@ -438,10 +415,20 @@ static double round_up_tenth(double pct)
 	return fmax(0.1, ceil(pct * 10 - 1e-9) / 10);
 }
 
-static bool is_mode(const char *s)
+/* "MODE" or "MODE:quick", or "*" */
+static bool is_setting(const char *s)
 {
-	return !strcmp(s, "kvm") || !strcmp(s, "tcg") || !strcmp(s, "icount") ||
-		!strcmp(s, "host") || !strcmp(s, "*");
+	static const char *const modes[] = { "kvm", "tcg", "icount", "host", NULL };
+	size_t i, n = strcspn(s, ":");
+
+	if (!strcmp(s, "*"))
+		return true;
+	if (s[n] && strcmp(s + n, ":quick"))
+		return false;
+	for (i = 0; modes[i]; i++)
+		if (strlen(modes[i]) == n && !strncmp(s, modes[i], n))
+			return true;
+	return false;
 }
 
 /* "hmmbench run --quick" from the context, without --out and its file */
@@ -464,16 +451,18 @@ static void run_line(char *buf, size_t len, const struct hb_set *s)
 	}
 }
 
+/*
+ * Thresholds from one A/A pair: a rule per metric, naming it exactly, so
+ * that the gate can tell a measured threshold from a guess (docs/compare.md).
+ */
 static int cmd_noise(int argc, char **argv)
 {
 	struct hb_set a, b;
 	struct hb_comparison cmp;
-	struct noise_class cls[128];
 	struct opts o;
-	char err[2048], why[1024], pat[256], stamp[32], *old = NULL;
+	char err[2048], why[1024], stamp[32], *old = NULL;
 	const char *unfit;
-	size_t i, j, ncls = 0, oldlen = 0, splits = 0;
-	double dflt = 0;
+	size_t i, oldlen = 0, splits = 0, nrules = 0;
 	FILE *out;
 	time_t now = time(NULL);
 	int ret = 2;
@@ -498,54 +487,21 @@ static int cmd_noise(int argc, char **argv)
 		fprintf(stderr, PROG " noise: incomplete result: %s\n", unfit);
 		goto out;
 	}
-	if (strcmp(a.mode, b.mode) || strcmp(a.time_unit, b.time_unit) ||
+	if (strcmp(a.setting, b.setting) || strcmp(a.time_unit, b.time_unit) ||
 	    strcmp(json_string_value(json_object_get(a.context, "kernel_version")) ?: "",
 		   json_string_value(json_object_get(b.context, "kernel_version")) ?: "") ||
 	    strcmp(a.kernel, b.kernel)) {
-		fprintf(stderr, PROG " noise: an A/A pair is one kernel in one mode: %s is %s %s, %s is %s %s\n",
-			a.label, a.kernel, a.mode, b.label, b.kernel, b.mode);
+		fprintf(stderr, PROG " noise: an A/A pair is one kernel in one setting: %s is %s %s, %s is %s %s\n",
+			a.label, a.kernel, a.setting, b.label, b.kernel, b.setting);
 		goto out;
 	}
-	hb_compare(&a, &b, NULL, a.mode, HB_ALPHA_DEFAULT, &cmp, err, sizeof(err));
+	hb_compare(&a, &b, NULL, a.setting, HB_ALPHA_DEFAULT, &cmp, err, sizeof(err));
 	if (cmp.counts[HB_V_MISSING]) {
 		fprintf(stderr, PROG " noise: %s\n", cmp.problem);
 		goto out_cmp;
 	}
-	memset(cls, 0, sizeof(cls));
-	for (i = 0; i < cmp.n; i++) {
-		const struct hb_cmp *c = &cmp.m[i];
-		double noise, typical;
-		size_t ns;
 
-		if (!c->b || !c->c || c->b->state != HB_ST_OK ||
-		    c->c->state != HB_ST_OK || !strcmp(c->b->unit ?: "", "r2"))
-			continue;
-		noise = 100 * hb_aa_noise(c->b, c->c, &typical, &ns);
-		if (!isfinite(noise))
-			continue;
-		splits = ns > splits ? ns : splits;
-		typical *= 100;
-		class_of(pat, sizeof(pat), c->b);
-		for (j = 0; j < ncls && strcmp(cls[j].pattern, pat); j++)
-			;
-		if (j == ncls) {
-			if (ncls == 128)
-				continue;
-			snprintf(cls[ncls].pattern, sizeof(cls[0].pattern), "%s", pat);
-			cls[ncls].all = calloc(cmp.n, sizeof(double));
-			ncls++;
-		}
-		cls[j].max = fmax(cls[j].max, noise);
-		cls[j].sum += noise;
-		if (cls[j].all)
-			cls[j].all[cls[j].n] = typical;
-		cls[j].n++;
-		/* the default covers headline metrics a later run may add */
-		if (c->b->kind == HB_KIND_HEADLINE)
-			dflt = fmax(dflt, noise);
-	}
-
-	/* keep the other modes' lines of an existing file */
+	/* keep the other settings' lines of an existing file */
 	if (o.output) {
 		FILE *in = fopen(o.output, "r");
 		char *line = NULL, mode[64];
@@ -553,14 +509,14 @@ static int cmd_noise(int argc, char **argv)
 		FILE *keep = open_memstream(&old, &oldlen);
 
 		while (in && keep && getline(&line, &cap, in) > 0) {
-			/* another mode's provenance line "# MODE: ..." stays */
+			/* another setting's provenance line "# SETTING: ..." stays */
 			if (line[0] == '#') {
-				if (sscanf(line, "# %63[a-z*]: ", mode) == 1 &&
-				    is_mode(mode) && strcmp(mode, a.mode))
+				if (sscanf(line, "# %63[a-z*:]: ", mode) == 1 &&
+				    is_setting(mode) && strcmp(mode, a.setting))
 					fprintf(keep, "\n%s", line);
 				continue;
 			}
-			if (sscanf(line, "%63s", mode) == 1 && strcmp(mode, a.mode))
+			if (sscanf(line, "%63s", mode) == 1 && strcmp(mode, a.setting))
 				fputs(line, keep);
 		}
 		free(line);
@@ -573,67 +529,48 @@ static int cmd_noise(int argc, char **argv)
 	if (!out) {
 		fprintf(stderr, PROG " noise: cannot write %s: %s\n", o.output,
 			strerror(errno));
-		goto out_cls;
+		goto out_old;
 	}
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d", gmtime(&now));
-	fprintf(out, "# hmmbench gate thresholds: MODE METRIC-PATTERN PERCENT (docs/compare.md).\n"
-		"# Patterns are fnmatch(3) globs over metric ids \"bench/metric:param=v,...\";\n"
-		"# of the lines for a metric's mode (or \"*\"), the last match wins.\n"
-		"# Written by '" PROG " noise' from A/A pairs (the same kernel twice):\n"
-		"# a metric's noise is the largest |median(S) / median(T) - 1| over the\n"
-		"# splits of all rounds of the pair into two groups S, T of the pair's\n"
-		"# sizes; a class (benchmark, metric, first parameter) gets the largest\n"
-		"# noise among its metrics, rounded up to the next 0.1%%; the mode's\n"
-		"# default (\"*\") is the largest headline noise.\n");
+	fprintf(out, "# hmmbench gate thresholds: SETTING METRIC PERCENT (docs/compare.md).\n"
+		"# SETTING is a mode, or MODE:quick for --quick runs. Written by\n"
+		"# '" PROG " noise' from A/A pairs (the same kernel twice): a metric's\n"
+		"# noise is the largest |median(S) / median(T) - 1| over the splits of\n"
+		"# all rounds of the pair into two groups S, T of the pair's sizes,\n"
+		"# rounded up to the next 0.1%%. A rule names one metric; a glob pattern\n"
+		"# would be a catch-all, which the gate does not count as measured.\n");
 	if (old && oldlen)
 		fputs(old, out);
 	run_line(why, sizeof(why), &a);
-	fprintf(out, "\n# %s: A/A %zu vs %zu rounds of '%s', kernel %s, %s (%s, %s), %zu splits\n",
-		a.mode, a.nrounds, b.nrounds, why, a.kernel, stamp, a.label, b.label,
-		splits);
-	fprintf(out, "%s * %g\n", a.mode, round_up_tenth(dflt));
-	/*
-	 * Per metric, the largest of its classes: what a point the pair did
-	 * not have (another range size in a full run) falls back to.
-	 */
-	for (j = 0; j < ncls; j++) {
-		size_t len = strcspn(cls[j].pattern, ":"), k;
-		double most = 0;
+	fprintf(out, "\n# %s: A/A %zu vs %zu rounds of '%s', kernel %s, %s (%s, %s)\n",
+		a.setting, a.nrounds, b.nrounds, why, a.kernel, stamp, a.label, b.label);
+	for (i = 0; i < cmp.n; i++) {
+		const struct hb_cmp *c = &cmp.m[i];
+		double noise, typical;
+		size_t ns;
 
-		for (k = 0; k < j; k++)
-			if (!strncmp(cls[k].pattern, cls[j].pattern, len + 1))
-				break;
-		if (k < j)
-			continue;	/* written with its first class */
-		for (k = j; k < ncls; k++)
-			if (!strncmp(cls[k].pattern, cls[j].pattern, len + 1))
-				most = fmax(most, cls[k].max);
-		fprintf(out, "%s %.*s:* %g\n", a.mode, (int)len, cls[j].pattern,
-			round_up_tenth(most));
-	}
-	for (j = 0; j < ncls; j++) {
-		double med = NAN;
-
-		if (cls[j].all && cls[j].n) {
-			qsort(cls[j].all, cls[j].n, sizeof(double), cmp_dbl);
-			med = hb_percentile_sorted(cls[j].all, cls[j].n, 0.5);
-		}
-		fprintf(out, "%s %s %g\t# %zu metric(s): typical %.2f%%, max %.2f%%\n",
-			a.mode, cls[j].pattern, round_up_tenth(cls[j].max),
-			cls[j].n, med, cls[j].max);
+		if (!c->b || !c->c || c->b->state != HB_ST_OK ||
+		    c->c->state != HB_ST_OK || !strcmp(c->b->unit ?: "", "r2"))
+			continue;
+		noise = 100 * hb_aa_noise(c->b, c->c, &typical, &ns);
+		if (!isfinite(noise))
+			continue;
+		splits = ns > splits ? ns : splits;
+		fprintf(out, "%s %s %g\t# typical %.2f%%, max %.2f%% over %zu splits\n",
+			a.setting, c->b->id, round_up_tenth(noise), 100 * typical,
+			noise, ns);
+		nrules++;
 	}
 	if (o.output) {
 		if (fclose(out)) {
 			fprintf(stderr, PROG " noise: cannot write %s\n", o.output);
-			goto out_cls;
+			goto out_old;
 		}
-		fprintf(stderr, PROG " noise: %s thresholds for %zu metric classes written to %s\n",
-			a.mode, ncls, o.output);
+		fprintf(stderr, PROG " noise: %s thresholds for %zu metrics (%zu splits) written to %s\n",
+			a.setting, nrules, splits, o.output);
 	}
 	ret = 0;
-out_cls:
-	for (j = 0; j < ncls; j++)
-		free(cls[j].all);
+out_old:
 	free(old);
 out_cmp:
 	hb_comparison_free(&cmp);

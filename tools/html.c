@@ -452,6 +452,7 @@ static const char *css =
 	"th{background:#eee}td.n{text-align:right;font-family:monospace}"
 	"tr.regressed{background:#fdd}tr.improved{background:#dfd}"
 	"tr.unsupported,tr.untested{color:#777}tr.failed,tr.missing{background:#fec}"
+	"tr.inconclusive{background:#ffd}"
 	".ctr{font-size:11px;color:#555}.warn{color:#a00;font-weight:bold}"
 	".plots{display:flex;flex-wrap:wrap;gap:8px}"
 	"figure{margin:0;width:640px;max-width:100%}figure img{width:100%}";
@@ -514,9 +515,10 @@ int report_html(FILE *f, const struct report *r, char *err, size_t len)
 		else
 			fprintf(f, "%+.1f%%", cmp->geomean);
 		fprintf(f, "</b> (positive is better). %zu regressed, %zu improved, %zu unchanged, "
-			"%zu unsupported, %zu untested, %zu failed, %zu missing.</p>\n",
+			"%zu inconclusive, %zu unsupported, %zu not gated, %zu failed, %zu missing.</p>\n",
 			cmp->counts[HB_V_REGRESSED], cmp->counts[HB_V_IMPROVED],
-			cmp->counts[HB_V_UNCHANGED], cmp->counts[HB_V_UNSUPPORTED],
+			cmp->counts[HB_V_UNCHANGED], cmp->counts[HB_V_INCONCLUSIVE],
+			cmp->counts[HB_V_UNSUPPORTED],
 			cmp->counts[HB_V_UNTESTED], cmp->counts[HB_V_FAILED],
 			cmp->counts[HB_V_MISSING]);
 		for (i = 0; i < cmp->n; i++) {

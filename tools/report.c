@@ -145,10 +145,10 @@ static void set_line(FILE *f, const char *what, const struct hb_set *s)
 
 static void rules(FILE *f, const struct report *r, const char *pre)
 {
-	fprintf(f, "%sA verdict needs p < %g (Mann-Whitney U, two-sided, Holm-adjusted over the tests),\n"
-		"%sa change beyond the metric's threshold (%s, mode %s)\n"
-		"%sand a 95%% bootstrap CI of candidate/baseline that excludes 1.\n"
-		"%schange: positive is better. See docs/compare.md.\n",
+	fprintf(f, "%sregressed/improved: q < %g (Mann-Whitney U, two-sided, Benjamini-Hochberg over the tests),\n"
+		"%sa change beyond the metric's threshold (%s, setting %s)\n"
+		"%sand a 95%% bootstrap CI of candidate/baseline that excludes 1; unchanged: the CI lies\n"
+		"%swithin the threshold; inconclusive: neither. change: positive is better. See docs/compare.md.\n",
 		pre, r->alpha, pre, r->thresholds ? r->thresholds : "no thresholds file: 1%",
 		r->th_mode, pre, pre);
 }
@@ -189,9 +189,10 @@ static void summary_line(FILE *f, const struct hb_comparison *cmp,
 
 	fprintf(f, "%sgeomean of %zu headline metrics: %s (positive is better)\n",
 		pre, cmp->geomean_n, pct_str(g, sizeof(g), cmp->geomean));
-	fprintf(f, "%sverdicts: %zu regressed, %zu improved, %zu unchanged, %zu unsupported, %zu untested, %zu failed, %zu missing\n",
+	fprintf(f, "%sverdicts: %zu regressed, %zu improved, %zu unchanged, %zu inconclusive, %zu unsupported, %zu not gated, %zu failed, %zu missing\n",
 		pre, cmp->counts[HB_V_REGRESSED], cmp->counts[HB_V_IMPROVED],
-		cmp->counts[HB_V_UNCHANGED], cmp->counts[HB_V_UNSUPPORTED],
+		cmp->counts[HB_V_UNCHANGED], cmp->counts[HB_V_INCONCLUSIVE],
+		cmp->counts[HB_V_UNSUPPORTED],
 		cmp->counts[HB_V_UNTESTED], cmp->counts[HB_V_FAILED],
 		cmp->counts[HB_V_MISSING]);
 }
@@ -390,7 +391,7 @@ static json_t *cmp_json(const struct hb_cmp *c)
 			json_object_set_new(ctr, ev, json_pack("{so so}",
 				"baseline", num(counter(c->b, ev)),
 				"candidate", num(counter(c->c, ev))));
-	o = json_pack("{ss ss ss sO ss ss ss so so so so so so so s{so so} so ss? so ss ss}",
+	o = json_pack("{ss ss ss sO ss ss ss so so so so so so so s{so so} so so so ss? so ss ss}",
 		      "id", m->id, "bench", m->bench, "name", m->name,
 		      "params", m->params_obj, "kind", kind_name(m->kind),
 		      "unit", m->unit ? m->unit : "",
@@ -399,11 +400,16 @@ static json_t *cmp_json(const struct hb_cmp *c)
 		      "baseline", side_json(c->b, c->bmed),
 		      "candidate", side_json(c->c, c->cmed),
 		      "ratio", num(c->ratio), "change_pct", num(c->change),
-		      "p", num(c->p), "p_holm", num(c->p_adj),
+		      "p", num(c->p), "q_bh", num(c->p_adj),
 		      "p_method", isnan(c->p) || !c->basis ? json_null() :
 		      json_string(c->exact ? "exact" : "normal"),
 		      "ci95_ratio", "lo", num(c->lo), "hi", num(c->hi),
 		      "threshold_pct", num(c->threshold),
+		      "threshold_rule", c->rule ? json_pack("{ss ss sf si sb}",
+				"setting", c->rule->mode, "pattern", c->rule->pattern,
+				"percent", c->rule->percent, "line", c->rule->line,
+				"catchall", c->rule->catchall) : json_null(),
+		      "rounds_needed", num(c->rounds_needed),
 		      "test_basis", c->basis,
 		      "counters_per_op", ctr,
 		      "verdict", hb_verdict_name(c->verdict),
@@ -422,7 +428,7 @@ json_t *report_json(const struct report *r)
 
 		for (i = 0; i < cmp->n; i++)
 			json_array_append_new(ms, cmp_json(&cmp->m[i]));
-		for (i = 0; i <= HB_V_MISSING; i++)
+		for (i = 0; i < HB_V_COUNT; i++)
 			json_object_set_new(counts, hb_verdict_name(i),
 					    json_integer(cmp->counts[i]));
 		json_array_append_new(cmps, json_pack("{so so so sI so so}",

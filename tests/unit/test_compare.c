@@ -176,7 +176,7 @@ TEST(shift_of_ten_percent_improves)
 
 /*
  * Five rounds a side reach p = 2 / C(10, 5) = 0.0079 on per-round values,
- * but not once Holm spreads alpha over the family of ten tests: a headline
+ * but not alpha / 10, what one discovery among ten tests needs: a headline
  * is then tested on its samples, a per-round metric not at all.
  */
 TEST(five_rounds_against_a_family_of_ten)
@@ -196,26 +196,40 @@ TEST(five_rounds_against_a_family_of_ten)
 		CHECK(e->verdict == HB_V_REGRESSED);
 		CHECK_NEAR(r->p, 2.0 / 252, 1e-12);
 		CHECK(r->exact);
-		CHECK(r->verdict == HB_V_UNTESTED && strstr(r->reason, "Holm over 10 tests"));
+		CHECK(r->verdict == HB_V_UNTESTED && strstr(r->reason, "among 10 tests"));
+		CHECK(r->rounds_needed == 7);	/* 2 / C(14, 7) * 10 = 0.0058 */
 	}
 	done(&a, &b, &c);
 }
 
-/* Holm by hand: sorted p 0.005 0.01 0.03 0.04, times 4 3 2 1, monotone */
-TEST(holm_known_values)
+/*
+ * Benjamini-Hochberg by hand: sorted p 0.005 0.01 0.03 0.04 times 4/1 4/2
+ * 4/3 4/4 is 0.02 0.02 0.04 0.04, already monotone; the values
+ * statsmodels' multipletests(method="fdr_bh") gives.
+ */
+TEST(bh_known_values)
 {
 	const double p[] = { 0.01, 0.04, 0.03, 0.005, 0.5 };
+	const double q[] = { 0.02, 0.021 };
 	double adj[5];
 
-	if (!CHECK(hb_holm(p, 4, adj) == 0))
+	if (!CHECK(hb_bh(p, 4, adj) == 0))
 		return;
 	CHECK_NEAR(adj[3], 0.02, 1e-15);
-	CHECK_NEAR(adj[0], 0.03, 1e-15);
-	CHECK_NEAR(adj[2], 0.06, 1e-15);
-	CHECK_NEAR(adj[1], 0.06, 1e-15);	/* 0.04 alone would be below 0.06 */
-	if (CHECK(hb_holm(p, 5, adj) == 0))
-		CHECK_NEAR(adj[4], 0.5, 1e-15);	/* 0.5 x 1, above the rest */
-	CHECK(hb_holm(p, 0, adj) == 0);
+	CHECK_NEAR(adj[0], 0.02, 1e-15);
+	CHECK_NEAR(adj[2], 0.04, 1e-15);
+	CHECK_NEAR(adj[1], 0.04, 1e-15);
+	if (CHECK(hb_bh(p, 5, adj) == 0)) {
+		CHECK_NEAR(adj[4], 0.5, 1e-15);
+		CHECK_NEAR(adj[3], 0.025, 1e-15);
+		CHECK_NEAR(adj[1], 0.05, 1e-15);
+	}
+	/* step-up: 0.02 x 2 = 0.04 is lowered to the larger p's 0.021 x 1 */
+	if (CHECK(hb_bh(q, 2, adj) == 0)) {
+		CHECK_NEAR(adj[0], 0.021, 1e-15);
+		CHECK_NEAR(adj[1], 0.021, 1e-15);
+	}
+	CHECK(hb_bh(p, 0, adj) == 0);
 }
 
 TEST(derived_metrics_untested_with_few_rounds)
@@ -408,4 +422,187 @@ TEST(aa_noise_random_splits)
 		CHECK(n1 == n2);	/* seeded */
 	}
 	hb_set_free(&a);
+}
+
+/*
+ * Sets made in memory, for the verdict rules: one headline metric "x/t:k=v"
+ * per set (or @nm of them, "x/t:k=0" ...), @nr rounds of @ns samples, each
+ * sample base * (1 + spread * (i % 3 - 1)), in setting @setting.
+ */
+struct mset {
+	struct hb_set s;
+	struct hb_metric m[16];
+	double v[16][8][64];
+	double *x[16][8];
+	size_t n[16][8];
+};
+
+static void mset_make(struct mset *ms, const char *setting, size_t nm,
+		      size_t nr, size_t ns, double base, double spread)
+{
+	static char ids[16][32];
+	size_t i, r, k;
+
+	memset(ms, 0, sizeof(*ms));
+	ms->s.label = "memory";
+	ms->s.nrounds = nr;
+	ms->s.mode = "tcg";
+	ms->s.time_unit = "ns";
+	ms->s.kernel = "test";
+	snprintf(ms->s.setting, sizeof(ms->s.setting), "%s", setting);
+	ms->s.nmetrics = nm;
+	ms->s.metrics = ms->m;
+	ms->s.index = json_object();
+	for (i = 0; i < nm; i++) {
+		struct hb_metric *m = &ms->m[i];
+
+		snprintf(ids[i], sizeof(ids[i]), "x/t:k=%zu", i);
+		m->id = ids[i];
+		m->bench = "x";
+		m->name = "t";
+		m->unit = "ns";
+		m->params = ids[i] + 4;
+		m->kind = HB_KIND_HEADLINE;
+		m->dir = HB_LOWER_IS_BETTER;
+		m->state = HB_ST_OK;
+		m->seen = m->nrounds = nr;
+		m->x = ms->x[i];
+		m->n = ms->n[i];
+		for (r = 0; r < nr; r++) {
+			for (k = 0; k < ns; k++)
+				ms->v[i][r][k] = base * (1 + spread * ((double)(k % 3) - 1));
+			ms->x[i][r] = ms->v[i][r];
+			ms->n[i][r] = ns;
+		}
+		json_object_set_new(ms->s.index, ids[i], json_integer(i));
+	}
+}
+
+static int rules(struct hb_thresholds *t, const char *text)
+{
+	char path[] = "/tmp/hmmbench-unit-thr.XXXXXX";
+	int fd = mkstemp(path), ret;
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		return -1;
+	close(fd);
+	ret = hb_thresholds_load(t, path, err, sizeof(err));
+	unlink(path);
+	return ret;
+}
+
+static enum hb_verdict verdict_of(struct mset *a, struct mset *b,
+				  const char *text, struct hb_cmp *out)
+{
+	struct hb_thresholds t;
+	struct hb_comparison c;
+	enum hb_verdict v = HB_V_COUNT;
+
+	if (rules(&t, text))
+		return v;
+	if (!hb_compare(&a->s, &b->s, &t, NULL, HB_ALPHA_DEFAULT, &c, err, sizeof(err))) {
+		v = c.m[0].verdict;
+		if (out)
+			*out = c.m[0];
+	}
+	hb_comparison_free(&c);
+	hb_thresholds_free(&t);
+	return v;
+}
+
+static void mset_free(struct mset *ms)
+{
+	json_decref(ms->s.index);
+}
+
+/* 3 rounds of 5 samples, 0.1% spread: the default A/B of a quick run */
+TEST(verdict_needs_a_measured_rule)
+{
+	struct mset a, b;
+	struct hb_cmp c;
+
+	mset_make(&a, "tcg:quick", 1, 3, 5, 1000, 0.001);
+	mset_make(&b, "tcg:quick", 1, 3, 5, 1000.5, 0.001);
+	CHECK(verdict_of(&a, &b, "tcg:quick x/t:k=0 1\n", &c) == HB_V_UNCHANGED);
+	CHECK(c.rule && !c.rule->catchall && c.rule->line == 1);
+	/* a glob is a catch-all: not a measured threshold, not a pass */
+	CHECK(verdict_of(&a, &b, "tcg:quick x/* 1\n", &c) == HB_V_INCONCLUSIVE);
+	CHECK(c.open_bad && strstr(c.reason, "catch-all"));
+	/* the full run's rule does not serve a --quick run */
+	CHECK(verdict_of(&a, &b, "tcg x/t:k=0 1\ntcg:quick y/t:k=0 1\n", &c) == HB_V_INCONCLUSIVE);
+	CHECK(strstr(c.reason, "no measured threshold"));
+	mset_free(&a);
+	mset_free(&b);
+}
+
+TEST(verdict_unchanged_only_when_the_ci_is_within)
+{
+	struct mset a, b;
+	struct hb_cmp c;
+
+	/* 0.3% slower with a 0.1% threshold: significant, regressed */
+	mset_make(&a, "tcg", 1, 3, 5, 1000, 0.001);
+	mset_make(&b, "tcg", 1, 3, 5, 1003, 0.001);
+	CHECK(verdict_of(&a, &b, "tcg x/t:k=0 0.1\n", &c) == HB_V_REGRESSED);
+	/* the same change, 1% threshold: the CI lies within, unchanged */
+	CHECK(verdict_of(&a, &b, "tcg x/t:k=0 1\n", &c) == HB_V_UNCHANGED);
+	CHECK(strstr(c.reason, "significant, below the threshold"));
+	mset_free(&a);
+	mset_free(&b);
+	/* 20% spread, 1% apart, 2% threshold: the CI reaches past it */
+	mset_make(&a, "tcg", 1, 3, 5, 1000, 0.2);
+	mset_make(&b, "tcg", 1, 3, 5, 1010, 0.2);
+	CHECK(verdict_of(&a, &b, "tcg x/t:k=0 2\n", &c) == HB_V_INCONCLUSIVE);
+	CHECK(c.open_bad && strstr(c.reason, "reaches beyond"));
+	CHECK(c.rounds_needed > 3);
+	mset_free(&a);
+	mset_free(&b);
+}
+
+/* one round of two samples a side: 10% beyond, but no test can say so */
+TEST(verdict_inconclusive_when_not_significant)
+{
+	struct mset a, b;
+	struct hb_cmp c;
+
+	mset_make(&a, "tcg", 1, 1, 2, 1000, 0.001);
+	mset_make(&b, "tcg", 1, 1, 2, 1100, 0.001);
+	CHECK(verdict_of(&a, &b, "tcg x/t:k=0 1\n", &c) == HB_V_INCONCLUSIVE);
+	CHECK(c.lo > 1 && c.change < -1);
+	CHECK(c.open_bad && strstr(c.reason, "not significant"));
+	mset_free(&a);
+	mset_free(&b);
+}
+
+/*
+ * Sixteen metrics 1% slower, each p = 0.0039 on 6 vs 6 samples (3 rounds of
+ * 2): alone, each would need p < 0.01 / 16 (Holm's or Bonferroni's first
+ * step), which none reaches; under Benjamini-Hochberg sixteen discoveries
+ * among sixteen tests need p < 0.01 each, and confirm each other.
+ */
+TEST(verdict_bh_lets_metrics_confirm_each_other)
+{
+	struct mset a, b;
+	struct hb_thresholds t;
+	struct hb_comparison c;
+	char text[4096];
+	size_t i, n = 0, regressed = 0;
+
+	mset_make(&a, "tcg", 16, 3, 2, 1000, 0.001);
+	mset_make(&b, "tcg", 16, 3, 2, 1010, 0.001);
+	for (i = 0; i < 16; i++)
+		n += snprintf(text + n, sizeof(text) - n, "tcg x/t:k=%zu 0.5\n", i);
+	if (!CHECK(rules(&t, text) == 0))
+		return;
+	if (CHECK(hb_compare(&a.s, &b.s, &t, NULL, HB_ALPHA_DEFAULT, &c, err, sizeof(err)) == 0)) {
+		for (i = 0; i < c.n; i++)
+			regressed += c.m[i].verdict == HB_V_REGRESSED;
+		CHECK(regressed == 16);
+		CHECK_NEAR(c.m[0].p, 0.003925625174650287, 1e-12);
+		CHECK(c.m[0].p > 0.01 / 16 && c.m[0].p_adj < 0.01);
+	}
+	hb_comparison_free(&c);
+	hb_thresholds_free(&t);
+	mset_free(&a);
+	mset_free(&b);
 }
