@@ -59,21 +59,18 @@ static const char *const comp_names[] = {
 	"to_invalidate_start", "in_invalidate", "invalidate_end_to_done"
 };
 
-/*
- * The kprobe fallback reads the range from struct mmu_notifier_range,
- * the callback's second argument, at its 6.1 offsets (after vma and mm);
- * a kernel where they differ fails the address check, not silently.
- */
-static const char *const kprobe_defs[] = {
-	"p:" KP_ENTRY " dmirror_interval_invalidate start=+16(%si):u64 end=+24(%si):u64",
-	"r:" KP_RETURN " dmirror_interval_invalidate ret=$retval:u8",
-};
+#define KP_LAYOUT	"hmmbench/dmirror_inv_layout"
+#define KP_WORDS	6	/* words of struct mmu_notifier_range looked at */
 
 struct probe {
 	struct hb_tp_format fmt[2];	/* start (entry), end (return) */
 	const struct hb_tp_field *type, *s_start, *s_end, *e_start, *e_end;
 	const struct hb_tp_field *event, *atomic, *retry;	/* tracepoints only */
-	long exclusive;			/* MMU_NOTIFY_EXCLUSIVE, -1 unknown */
+	/*
+	 * The events a CPU fault restores an exclusive entry with: EXCLUSIVE
+	 * up to 6.14, CLEAR since 6.15's rework; -1 unknown
+	 */
+	long exclusive, clear;
 };
 
 /* What one access's window held: the records of the two events. */
@@ -103,6 +100,8 @@ struct revoke {
 	unsigned int turn;
 	int stop, dev_err;
 	unsigned long observed;		/* revokes seen by the probe */
+	long event;			/* the notifier event of the last revoke */
+	int kp_offset;			/* kprobes: where the range starts, bytes */
 	struct comp comp[NR_COMPONENTS];	/* kept visits of traced revokes */
 	struct comp cost[2];		/* madvise traced, untraced */
 };
@@ -160,13 +159,95 @@ static long num_file(const char *path, long val)
 	return ret;
 }
 
+static int layout_collect(void *arg, uint64_t time, const void *raw, uint32_t size)
+{
+	struct { const struct hb_tp_format *fmt; uint64_t addr; int off; } *c = arg;
+	const struct hb_tp_field *f[KP_WORDS];
+	char name[8];
+	int i;
+
+	(void)time;
+	for (i = 0; i < KP_WORDS; i++) {
+		snprintf(name, sizeof(name), "w%d", i);
+		f[i] = hb_tp_field(c->fmt, name);
+		if (!f[i])
+			return 0;
+	}
+	for (i = 0; i + 1 < KP_WORDS && c->off < 0; i++)
+		if ((uint64_t)hb_tp_get(raw, size, f[i]) == c->addr &&
+		    (uint64_t)hb_tp_get(raw, size, f[i + 1]) == c->addr + PAGE_SZ)
+			c->off = 8 * i;
+	return 0;
+}
+
+/*
+ * Where struct mmu_notifier_range, the callback's second argument, keeps
+ * start and end differs between kernels (6.1 has a vma pointer before mm,
+ * 6.2 on do not) and these kernels have no BTF to say: a kprobe reads its
+ * first words during an invalidation of a known page, the revoke of a page
+ * marked exclusive here, and the offset holding [page, page + 4096) is the
+ * layout. Found once per run; none found, the fallback refuses.
+ */
+static int kprobe_layout(struct hb_point *pt, int *off)
+{
+	static int found = -1;
+	struct { const struct hb_tp_format *fmt; uint64_t addr; int off; } c;
+	const struct hb_tp_format *ev[1];
+	struct hb_tp_format fmt;
+	struct hb_trace tr;
+	char def[512], err[512];
+	unsigned long cp = 0;
+	uint64_t mirror[PAGE_SZ / 8];
+	volatile uint64_t *p;
+	int i, n, ret;
+
+	if (found >= 0) {
+		*off = found;
+		return 0;
+	}
+	n = snprintf(def, sizeof(def), "p:" KP_LAYOUT " dmirror_interval_invalidate");
+	for (i = 0; i < KP_WORDS; i++)
+		n += snprintf(def + n, sizeof(def) - n, " w%d=+%d(%%si):u64", i, 8 * i);
+	if (hb_kprobe_add(def, err, sizeof(err)))
+		return hb_unsupported(pt, "kprobe fallback: %s", err);
+	ret = hb_tp_format(KP_LAYOUT, &fmt, err, sizeof(err));
+	p = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ret || p == MAP_FAILED) {
+		hb_kprobe_del(KP_LAYOUT);
+		return ret ? hb_unsupported(pt, "kprobe fallback: %s", err) :
+			     hb_fail(pt, "mmap: %s", strerror(errno));
+	}
+	madvise((void *)p, PAGE_SZ, MADV_NOHUGEPAGE);
+	p[0] = 1;
+	c.fmt = &fmt;
+	c.addr = (uintptr_t)p;
+	c.off = -1;
+	ev[0] = &fmt;
+	ret = hmm_cmd(pt->hmm_fd, HMM_DMIRROR_EXCLUSIVE, (void *)p, mirror, 1, &cp);
+	if (!ret && !hb_trace_open(&tr, ev, 1, RING_PAGES, err, sizeof(err))) {
+		if (!hb_trace_enable(&tr)) {
+			(void)p[0];	/* the revoke */
+			hb_trace_disable(&tr);
+			hb_trace_read(&tr, layout_collect, &c);
+		}
+		hb_trace_close(&tr);
+	}
+	munmap((void *)p, PAGE_SZ);
+	hb_kprobe_del(KP_LAYOUT);
+	if (c.off < 0)
+		return hb_unsupported(pt, "kprobe fallback: no word among the first %d of struct mmu_notifier_range held the revoked page's range (mark: %s)",
+				      KP_WORDS, ret ? strerror(-ret) : "ok");
+	found = *off = c.off;
+	return 0;
+}
+
 static int probe_setup(struct hb_point *pt, struct revoke *r)
 {
 	struct probe *pr = &r->pr;
-	char err[512];
-	int i, ret;
+	char err[512], defs[2][256];
+	int i, ret, off = -1;
 
-	pr->exclusive = -1;
+	pr->exclusive = pr->clear = -1;
 	if (pt->v[P_PROBE] == PR_TRACEPOINT) {
 		if (hb_tp_format("test_hmm/dmirror_invalidate_start", &pr->fmt[0], err, sizeof(err)) ||
 		    hb_tp_format("test_hmm/dmirror_invalidate_end", &pr->fmt[1], err, sizeof(err)))
@@ -181,6 +262,8 @@ static int probe_setup(struct hb_point *pt, struct revoke *r)
 			return hb_fail(pt, "test_hmm tracepoints lack the fields start, end, event, atomic or retry");
 		if (hb_tp_symbol(&pr->fmt[0], "EXCLUSIVE", &pr->exclusive))
 			pr->exclusive = -1;
+		if (hb_tp_symbol(&pr->fmt[0], "CLEAR", &pr->clear))
+			pr->clear = -1;
 	} else {
 		/*
 		 * Plain int3 kprobes: the optimizer would turn them into jumps
@@ -190,9 +273,18 @@ static int probe_setup(struct hb_point *pt, struct revoke *r)
 		r->kp_optimize = num_file(KP_OPTIMIZE, -1);
 		if (r->kp_optimize > 0)
 			num_file(KP_OPTIMIZE, 0);
+		ret = kprobe_layout(pt, &off);
+		if (ret)
+			return ret;
+		r->kp_offset = off;
+		snprintf(defs[0], sizeof(defs[0]),
+			 "p:" KP_ENTRY " dmirror_interval_invalidate start=+%d(%%si):u64 end=+%d(%%si):u64",
+			 off, off + 8);
+		snprintf(defs[1], sizeof(defs[1]),
+			 "r:" KP_RETURN " dmirror_interval_invalidate ret=$retval:u8");
 		for (i = 0; i < 2; i++) {
 			r->kprobes = true;
-			ret = hb_kprobe_add(kprobe_defs[i], err, sizeof(err));
+			ret = hb_kprobe_add(defs[i], err, sizeof(err));
 			if (ret)
 				return hb_unsupported(pt, "kprobe fallback: %s", err);
 		}
@@ -321,14 +413,18 @@ static int check_window(struct hb_point *pt, struct hb_trace *tr, void *p,
 			       p, w.n[0], r->pr.fmt[0].event, w.n[1], r->pr.fmt[1].event,
 			       w.other);
 	if (w.start[0] != a || w.end[0] != a + PAGE_SZ)
-		return hb_fail(pt, "the invalidation during the access to %#lx was of [%#llx, %#llx)%s",
+		return hb_fail(pt, "the invalidation during the access to %#lx was of [%#llx, %#llx)",
 			       (unsigned long)a, (unsigned long long)w.start[0],
-			       (unsigned long long)w.end[0], tp ? "" :
-			       " (kprobe: struct mmu_notifier_range's layout differs from 6.1's?)");
+			       (unsigned long long)w.end[0]);
+	/* a revoke is EXCLUSIVE before 6.15's rework, CLEAR after: either */
 	if (tp && revoke && (w.start[1] != a || w.end[1] != a + PAGE_SZ || w.atomic != 1 ||
-			     w.retry || (r->pr.exclusive >= 0 && w.event != r->pr.exclusive)))
-		return hb_fail(pt, "the invalidation of %#lx was not a revoke: event %ld (EXCLUSIVE is %ld), atomic %ld, retry %ld",
-			       (unsigned long)a, w.event, r->pr.exclusive, w.atomic, w.retry);
+			     w.retry || (r->pr.exclusive >= 0 && w.event != r->pr.exclusive &&
+					 w.event != r->pr.clear)))
+		return hb_fail(pt, "the invalidation of %#lx was not a revoke: event %ld (EXCLUSIVE is %ld, CLEAR %ld), atomic %ld, retry %ld",
+			       (unsigned long)a, w.event, r->pr.exclusive, r->pr.clear,
+			       w.atomic, w.retry);
+	if (tp && revoke)
+		r->event = w.event;
 	if (!(t0 <= w.ts[0] && w.ts[0] <= w.ts[1] && w.ts[1] <= t1))
 		return hb_fail(pt, "perf timestamps %llu, %llu outside the access [%llu, %llu]: clocks disagree",
 			       (unsigned long long)w.ts[0], (unsigned long long)w.ts[1],
@@ -434,6 +530,7 @@ static int revoke_pass(struct hb_point *pt, struct hb_meter *m)
 	double comp[NR_COMPONENTS];
 	struct hb_trace tr;
 	uint64_t t0, t1, sum = 0;
+	char name[64];
 	long long nf;
 	int ret = 0, k;
 
@@ -453,9 +550,14 @@ static int revoke_pass(struct hb_point *pt, struct hb_meter *m)
 		if (!traced)
 			continue;
 		ret = check_window(pt, &tr, page(r, g), t0, t1, comp, true);
-		for (k = 0; !ret && !pt->warmup && k < NR_COMPONENTS; k++)
-			if (comp_add(&r->comp[k], comp[k]))
+		for (k = 0; !ret && k < NR_COMPONENTS; k++) {
+			/* per access: the split is gated on its samples */
+			snprintf(name, sizeof(name), "%s_%s",
+				 hb_icount() ? "instructions" : "ns", comp_names[k]);
+			hb_sample(m, name, comp[k], hb_time_unit(), HB_LOWER_IS_BETTER);
+			if (!pt->warmup && comp_add(&r->comp[k], comp[k]))
 				ret = hb_fail(pt, "out of memory");
+		}
 	}
 	if (traced && !ret)
 		ret = probe_cost(pt, &tr, pages);
@@ -673,11 +775,18 @@ static void revoke_metrics(struct hb_point *pt, const struct hb_stats *st)
 				  HB_HIGHER_IS_BETTER);
 		return;
 	}
+	if (pt->v[P_PROBE] == PR_KPROBE)
+		hb_metric(pt, "kprobe_range_start_offset", r->kp_offset,
+			  "bytes into struct mmu_notifier_range", HB_LOWER_IS_BETTER);
+	/* which notifier event revoked: EXCLUSIVE before 6.15, CLEAR since */
+	if (pt->v[P_PROBE] == PR_TRACEPOINT && r->pr.clear >= 0)
+		hb_metric(pt, "revoke_event_is_clear", r->event == r->pr.clear,
+			  "bool (MMU_NOTIFY_CLEAR 1, MMU_NOTIFY_EXCLUSIVE 0)",
+			  HB_LOWER_IS_BETTER);
 	for (k = 0; k < NR_COMPONENTS && pt->v[P_PROBE] != PR_NONE; k++) {
 		if (hb_stats_compute(r->comp[k].v, r->comp[k].n, &cs))
 			return;
-		snprintf(name, sizeof(name), "%s_%s", u, comp_names[k]);
-		hb_metric(pt, name, cs.median, hb_time_unit(), HB_LOWER_IS_BETTER);
+		/* the medians are the series' (hb_sample in the pass) */
 		snprintf(name, sizeof(name), "p99_%s_%s", u, comp_names[k]);
 		hb_metric(pt, name, cs.p99, hb_time_unit(), HB_LOWER_IS_BETTER);
 		/* what the driver does besides the emulated device's wait */

@@ -538,18 +538,14 @@ static void *thread_main(void *arg)
 
 /* The kernel log */
 
+#include "kernel-reports.h"
+
 static bool kernel_report(const char *msg)
 {
-	static const char *const alarms[] = {
-		"WARNING:", "BUG:", "kernel BUG", "Oops", "Bad page", "bad page",
-		"KASAN", "UBSAN", "general protection fault", "Unable to handle",
-		"Kernel panic", "page dumped because", "list_add corruption",
-		"list_del corruption", "refcount_t:", NULL
-	};
 	int i;
 
-	for (i = 0; alarms[i]; i++)
-		if (strstr(msg, alarms[i]))
+	for (i = 0; hb_kernel_reports[i]; i++)
+		if (strstr(msg, hb_kernel_reports[i]))
 			return true;
 	return false;
 }

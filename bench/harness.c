@@ -33,12 +33,20 @@ const struct hb_param hb_common_params[] = {
 };
 
 #define CALIBRATION_REGIONS	1000
-#define QUICK_REPS		3
 
 enum { ST_RUNNING, ST_OK, ST_UNSUPPORTED, ST_FAILED };
 static const char *const st_names[] = { "incomplete", "ok", "unsupported", "failed" };
 
 struct bench_state;
+
+/* A derived sample series (hb_sample): one value per sample, a name. */
+struct series {
+	char name[64];
+	char unit[64];
+	enum hb_direction dir;
+	double *v;
+	size_t n, cap;
+};
 
 struct hb_meter {
 	struct hb_counters ctr;
@@ -47,6 +55,8 @@ struct hb_meter {
 	size_t n, cap;
 	double ops, regions;
 	double merged[HB_NR_EVENTS];	/* counts of finished worker threads */
+	struct series ser[HB_MAX_SERIES];
+	size_t nser;
 	bool nomem;
 };
 
@@ -60,6 +70,8 @@ struct pt_state {
 	double ops, regions, ctr[HB_NR_EVENTS];
 	struct hb_stats st;
 	json_t *metrics;
+	struct series ser[HB_MAX_SERIES];	/* over the kept visits */
+	size_t nser;
 };
 
 struct bench_state {
@@ -245,6 +257,70 @@ static void record(struct hb_meter *m, double t, double overhead,
 	m->regions++;
 }
 
+/* Appends @v to the series @name of @ser[0..*n), made on first use. */
+static int series_add(struct series *ser, size_t *n, const char *name,
+		      const char *unit, enum hb_direction dir, double v)
+{
+	struct series *x;
+	double *grown;
+	size_t i;
+
+	for (i = 0; i < *n && strcmp(ser[i].name, name); i++)
+		;
+	if (i == *n) {
+		if (i == HB_MAX_SERIES)
+			return -ENOSPC;
+		ser[i] = (struct series){ .dir = dir };
+		snprintf(ser[i].name, sizeof(ser[i].name), "%s", name);
+		snprintf(ser[i].unit, sizeof(ser[i].unit), "%s", unit);
+		(*n)++;
+	}
+	x = &ser[i];
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 64;
+		grown = realloc(x->v, x->cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		x->v = grown;
+	}
+	x->v[x->n++] = v;
+	return 0;
+}
+
+static void series_free(struct series *ser, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		free(ser[i].v);
+	*n = 0;
+}
+
+void hb_sample(struct hb_meter *m, const char *name, double value,
+	       const char *unit, enum hb_direction dir)
+{
+	if (series_add(m->ser, &m->nser, name, unit, dir, value))
+		m->nomem = true;
+}
+
+double hb_last_sample(const struct hb_meter *m)
+{
+	return m->n ? m->s[m->n - 1] : NAN;
+}
+
+void hb_begin_ref(struct hb_meter *m)
+{
+	m->t0 = now();
+}
+
+double hb_end_ref(struct hb_meter *m, unsigned long nops)
+{
+	uint64_t t1 = now();
+
+	return ((double)(t1 - m->t0) * run.tick - run.overhead) /
+	       (nops ? nops : 1);
+}
+
 void hb_end(struct hb_meter *m, unsigned long nops)
 {
 	uint64_t t1 = now();
@@ -279,8 +355,9 @@ uint64_t hb_clock_mono(void)
 	return mono_ns();
 }
 
-pid_t hb_fork(struct hb_meter *m, unsigned long nops,
-	      int (*child)(void *arg), void *arg)
+/* fork() timed as a recorded region, or as a reference (*@t, uncounted) */
+static pid_t fork_timed(struct hb_meter *m, unsigned long nops, double *t,
+			int (*child)(void *arg), void *arg)
 {
 	struct sched_param rt = { .sched_priority = 1 }, other = { 0 };
 	bool fifo;
@@ -289,15 +366,33 @@ pid_t hb_fork(struct hb_meter *m, unsigned long nops,
 
 	/* if not permitted (not root), fork is timed without it */
 	fifo = !sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &rt);
-	hb_begin(m);
+	if (t)
+		hb_begin_ref(m);
+	else
+		hb_begin(m);
 	pid = fork();
 	if (!pid)
 		_exit(child(arg));
 	err = errno;
-	hb_end(m, nops);
+	if (t)
+		*t = hb_end_ref(m, nops);
+	else
+		hb_end(m, nops);
 	if (fifo)
 		sched_setscheduler(0, SCHED_OTHER, &other);
 	return pid < 0 ? -err : pid;
+}
+
+pid_t hb_fork(struct hb_meter *m, unsigned long nops,
+	      int (*child)(void *arg), void *arg)
+{
+	return fork_timed(m, nops, NULL, child, arg);
+}
+
+pid_t hb_fork_ref(struct hb_meter *m, double *t, unsigned long nops,
+		  int (*child)(void *arg), void *arg)
+{
+	return fork_timed(m, nops, t, child, arg);
 }
 
 static void meter_counts(struct hb_meter *m, double v[HB_NR_EVENTS])
@@ -323,6 +418,7 @@ static void meter_start(struct hb_meter *m)
 	memset(m->merged, 0, sizeof(m->merged));
 	m->n = 0;
 	m->ops = m->regions = 0;
+	series_free(m->ser, &m->nser);
 	m->nomem = false;
 }
 
@@ -390,6 +486,7 @@ int hb_node_cpus(int node)
 
 static void merge(struct hb_meter *m, struct worker *w)
 {
+	size_t i, k;
 	double *s;
 	int ev;
 
@@ -408,6 +505,10 @@ static void merge(struct hb_meter *m, struct worker *w)
 	}
 	memcpy(m->s + m->n, w->m.s, w->m.n * sizeof(double));
 	m->n += w->m.n;
+	for (i = 0; i < w->m.nser; i++)
+		for (k = 0; k < w->m.ser[i].n; k++)
+			hb_sample(m, w->m.ser[i].name, w->m.ser[i].v[k],
+				  w->m.ser[i].unit, w->m.ser[i].dir);
 }
 
 int hb_threads(struct hb_point *pt, struct hb_meter *m, unsigned int n,
@@ -441,6 +542,7 @@ int hb_threads(struct hb_point *pt, struct hb_meter *m, unsigned int n,
 			ret = w[i].ret;
 		merge(m, &w[i]);
 		free(w[i].m.s);
+		series_free(w[i].m.ser, &w[i].m.nser);
 	}
 	free(w);
 	return ret;
@@ -481,6 +583,25 @@ long hb_check(const void *p, size_t len, uint64_t seed)
 		if (w[i] != hb_pattern(seed, i))
 			return i;
 	return -1;
+}
+
+long hb_anon_huge_kb(const void *addr)
+{
+	unsigned long start, end;
+	char line[256];
+	long kb = -1;
+	bool in = false;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			in = start <= (unsigned long)addr && (unsigned long)addr < end;
+		else if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	if (f)
+		fclose(f);
+	return kb;
 }
 
 int hb_check_node(struct hb_point *pt, void *addr, size_t len)
@@ -611,6 +732,29 @@ static void point_name(const struct pt_state *p, char *buf, size_t len)
 			 p->pt.cpu_node, p->pt.mem_node);
 }
 
+/* The derived sample series of a point, each with its statistics. */
+static json_t *series_json(const struct pt_state *p)
+{
+	json_t *o = json_object(), *x, *arr;
+	struct hb_stats st;
+	size_t i, k;
+
+	for (i = 0; i < p->nser; i++) {
+		const struct series *sr = &p->ser[i];
+
+		arr = json_array();
+		for (k = 0; k < sr->n; k++)
+			json_array_append_new(arr, json_real(sr->v[k]));
+		x = hb_metric_json(NAN, sr->unit, sr->dir);
+		json_object_del(x, "value");
+		json_object_set_new(x, "samples", arr);
+		if (p->status == ST_OK && !hb_stats_compute(sr->v, sr->n, &st))
+			json_object_set_new(x, "stats", hb_stats_json(&st));
+		json_object_set_new(o, sr->name, x);
+	}
+	return o;
+}
+
 static json_t *point_json(const struct pt_state *p)
 {
 	const struct hb_bench *b = p->pt.bench;
@@ -641,6 +785,8 @@ static json_t *point_json(const struct pt_state *p)
 	json_object_set_new(o, "counters", json_pack("{sf sf so}",
 			    "ops", p->ops, "regions", p->regions, "per_op", per_op));
 	json_object_set(o, "metrics", p->metrics);
+	if (p->nser)
+		json_object_set_new(o, "series", series_json(p));
 	return o;
 }
 
@@ -700,10 +846,7 @@ static int write_results(const char *status, bool finished)
 
 /* Kernel warnings: dmesg lines that say the kernel went wrong. */
 
-static const char *const alarms[] = {
-	"WARNING:", "BUG:", "Oops", "general protection fault",
-	"Unable to handle", NULL
-};
+#include "kernel-reports.h"
 
 /* Appends to @out (if not NULL) the alarming lines after the first @skip. */
 static size_t dmesg_alarms(size_t skip, json_t *out)
@@ -725,9 +868,9 @@ static size_t dmesg_alarms(size_t skip, json_t *out)
 	buf[len] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		for (i = 0; alarms[i] && !strstr(line, alarms[i]); i++)
+		for (i = 0; hb_kernel_reports[i] && !strstr(line, hb_kernel_reports[i]); i++)
 			;
-		if (alarms[i] && count++ >= skip && out)
+		if (hb_kernel_reports[i] && count++ >= skip && out)
 			json_array_append_new(out, json_string(line));
 	}
 	free(buf);
@@ -767,7 +910,7 @@ static struct pt_state *make_points(const struct hb_sel *s, size_t *npts)
 static int append_samples(struct pt_state *p, struct hb_meter *m)
 {
 	double v[HB_NR_EVENTS];
-	size_t cap;
+	size_t cap, i, k;
 	int ev;
 
 	if (p->n + m->n > p->cap) {
@@ -787,6 +930,12 @@ static int append_samples(struct pt_state *p, struct hb_meter *m)
 	meter_counts(m, v);
 	for (ev = 0; ev < HB_NR_EVENTS; ev++)
 		p->ctr[ev] += v[ev];
+	for (i = 0; i < m->nser; i++)
+		for (k = 0; k < m->ser[i].n; k++)
+			if (series_add(p->ser, &p->nser, m->ser[i].name,
+				       m->ser[i].unit, m->ser[i].dir,
+				       m->ser[i].v[k]))
+				return -ENOMEM;
 	return 0;
 }
 
@@ -910,7 +1059,7 @@ static bool run_bench(const struct hb_sel *s, struct bench_state *bs)
 	size_t k, live;
 
 	if (!reps)
-		reps = run.o->quick && b->reps > QUICK_REPS ? QUICK_REPS : b->reps;
+		reps = run.o->quick && b->reps > HB_QUICK_REPS ? HB_QUICK_REPS : b->reps;
 	bs->started = true;
 	fprintf(stderr, "hmmbench: %s: %zu point(s), 1 warm-up + %u pass(es) each\n",
 		b->name, bs->npts, reps);
@@ -1222,6 +1371,14 @@ void hb_print_summary(const json_t *root, FILE *f)
 				fprintf(f, "    %s = %.6g %s\n", key,
 					json_number_value(json_object_get(m, "value")),
 					json_string_value(json_object_get(m, "unit")));
+			json_object_foreach(json_object_get(p, "series"), key, m)
+				fprintf(f, "    %s: median %.6g [95%% CI %.6g..%.6g] %s (n=%" JSON_INTEGER_FORMAT ")\n",
+					key,
+					json_number_value(json_object_get(json_object_get(m, "stats"), "median")),
+					json_number_value(json_object_get(json_object_get(m, "stats"), "ci95_lo")),
+					json_number_value(json_object_get(json_object_get(m, "stats"), "ci95_hi")),
+					json_string_value(json_object_get(m, "unit")),
+					json_integer_value(json_object_get(json_object_get(m, "stats"), "n")));
 		}
 		json_array_foreach(json_object_get(b, "summary"), k, m) {
 			if (json_object_get(m, "numerator"))

@@ -7,6 +7,14 @@
 
 #include "hmmbench.h"
 
+/*
+ * --quick shrinks the sweeps and caps the passes per point: 5 passes give
+ * a point 15 samples over 3 rounds, enough for a rank test to reach a
+ * significance that survives the correction for multiple testing
+ * (docs/compare.md); 3 could not.
+ */
+#define HB_QUICK_REPS	5
+
 /* Sweep values of a benchmark's params, then of cpu_node and mem_node. */
 #define HB_NR_SWEEPS	(HB_MAX_PARAMS + 2)
 

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -38,21 +42,32 @@ int hmm_exclusive(int fd, void *addr, unsigned long npages)
 	return ret;
 }
 
-long hmm_count_private(int fd, void *addr, unsigned long npages)
+long hmm_count_private_pmd(int fd, void *addr, unsigned long npages, long *pmd)
 {
 	unsigned char *perm = malloc(npages);
 	unsigned long i;
-	long n = 0;
+	long n = 0, h = 0;
 	int ret;
 
 	if (!perm)
 		return -ENOMEM;
 	ret = hmm_cmd(fd, HMM_DMIRROR_SNAPSHOT, addr, perm, npages, NULL);
-	for (i = 0; !ret && i < npages; i++)
-		n += perm[i] == (HMM_DMIRROR_PROT_DEV_PRIVATE_LOCAL |
-				 HMM_DMIRROR_PROT_WRITE);
+	for (i = 0; !ret && i < npages; i++) {
+		if ((perm[i] & ~HMM_DMIRROR_PROT_PMD) !=
+		    (HMM_DMIRROR_PROT_DEV_PRIVATE_LOCAL | HMM_DMIRROR_PROT_WRITE))
+			continue;
+		n++;
+		h += !!(perm[i] & HMM_DMIRROR_PROT_PMD);
+	}
 	free(perm);
+	if (pmd)
+		*pmd = h;
 	return ret ? ret : n;
+}
+
+long hmm_count_private(int fd, void *addr, unsigned long npages)
+{
+	return hmm_count_private_pmd(fd, addr, npages, NULL);
 }
 
 int hmm_expect_revoked(struct hb_point *pt, void *addr, size_t len, const char *when)
@@ -63,4 +78,84 @@ int hmm_expect_revoked(struct hb_point *pt, void *addr, size_t len, const char *
 		return 0;
 	return hb_fail(pt, "CHECK_EXCLUSIVE %s: %s, expected 0 (revoked)", when,
 		       ret == 1 ? "EPERM" : strerror(-ret));
+}
+
+/* A fresh populated anonymous range of @len bytes at a @align boundary. */
+static char *fresh(size_t len, size_t align, void **map, size_t *maplen, int advice)
+{
+	char *p;
+
+	*maplen = len + align;
+	*map = mmap(NULL, *maplen, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*map == MAP_FAILED)
+		return NULL;
+	p = (char *)(((uintptr_t)*map + align - 1) & ~(align - 1));
+	madvise(p, len, advice);
+	memset(p, 1, len);
+	return p;
+}
+
+static const char *tracefs_event(const char *ev)
+{
+	static const char *const roots[] = {
+		"/sys/kernel/tracing", "/sys/kernel/debug/tracing", NULL
+	};
+	static char path[256];
+	int i;
+
+	for (i = 0; roots[i]; i++) {
+		snprintf(path, sizeof(path), "%s/events/%s/format", roots[i], ev);
+		if (!access(path, R_OK))
+			return path;
+	}
+	return NULL;
+}
+
+int hmm_features(FILE *f)
+{
+	const size_t huge = 2UL << 20;
+	unsigned long cp = 0;
+	size_t maplen;
+	void *map;
+	char *p;
+	int fd, ret;
+
+	fd = open(HMM_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(f, "device: no (%s: %s)\n", HMM_DEVICE, strerror(errno));
+		return 2;
+	}
+	fprintf(f, "device: yes (%s)\n", HMM_DEVICE);
+	fprintf(f, "tracepoints: %s\n",
+		tracefs_event("test_hmm/dmirror_invalidate_start") &&
+		tracefs_event("test_hmm/dmirror_invalidate_end") ?
+		"yes (test_hmm:dmirror_invalidate_start, _end)" :
+		"no (no test_hmm trace events: kernel-patches/test_hmm-instrumentation 0001)");
+	fprintf(f, "invalidate_delay_ns: %s\n",
+		!access("/sys/module/test_hmm/parameters/invalidate_delay_ns", W_OK) ?
+		"yes" : "no (kernel-patches/test_hmm-instrumentation 0002)");
+	p = fresh(PAGE_SZ, PAGE_SZ, &map, &maplen, MADV_NOHUGEPAGE);
+	ret = p ? hmm_cmd(fd, HMM_DMIRROR_EXCLUSIVE_NOCOPY, p, NULL, 1, &cp) : -ENOMEM;
+	fprintf(f, "exclusive_nocopy: %s%s%s\n", !ret && cp == 1 ? "yes" : "no (",
+		!ret && cp == 1 ? "" : ret ? strerror(-ret) : "no page marked",
+		!ret && cp == 1 ? "" : "; kernel-patches/test_hmm-instrumentation 0003)");
+	if (p)
+		munmap(map, maplen);
+	p = fresh(huge, huge, &map, &maplen, MADV_HUGEPAGE);
+	ret = p ? hmm_cmd(fd, HMM_DMIRROR_EXCLUSIVE_NOCOPY, p, NULL, huge / PAGE_SZ, &cp) :
+		  -ENOMEM;
+	if (ret == -EINVAL && p) {
+		char *buf = malloc(huge);
+
+		ret = buf ? hmm_cmd(fd, HMM_DMIRROR_EXCLUSIVE, p, buf, huge / PAGE_SZ, &cp) :
+			    -ENOMEM;
+		free(buf);
+	}
+	fprintf(f, "exclusive_thp: %s%s%s\n", ret ? "no (" : "yes",
+		ret ? strerror(-ret) : "", ret ? ")" : "");
+	if (p)
+		munmap(map, maplen);
+	close(fd);
+	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include <linux/ioctl.h>
 #include <linux/types.h>
+#include <stdio.h>
 
 #define HMM_DEVICE	"/dev/hmm_dmirror0"
 
@@ -32,6 +33,8 @@ struct hmm_dmirror_cmd {
 
 /* HMM_DMIRROR_SNAPSHOT's byte per page (the bits hmmbench looks at) */
 #define HMM_DMIRROR_PROT_WRITE			0x02
+/* the page is part of a PMD mapped whole, a device THP too (7.x) */
+#define HMM_DMIRROR_PROT_PMD			0x04
 #define HMM_DMIRROR_PROT_DEV_PRIVATE_LOCAL	0x20
 
 /*
@@ -57,9 +60,19 @@ int hmm_expect_revoked(struct hb_point *pt, void *addr, size_t len, const char *
 
 /*
  * HMM_DMIRROR_SNAPSHOT: how many pages of the range are device-private
- * pages of this device (writable, as migration leaves them), or -errno.
- * Taking the snapshot does not fault them back.
+ * pages of this device (writable, as migration leaves them), or -errno;
+ * *@pmd (if not NULL) gets how many of those are mapped by a PMD, parts of
+ * a device THP. Taking the snapshot does not fault them back.
  */
+long hmm_count_private_pmd(int fd, void *addr, unsigned long npages, long *pmd);
 long hmm_count_private(int fd, void *addr, unsigned long npages);
+
+/*
+ * What the running kernel's test_hmm offers, one "name: yes|no (why)" line
+ * each on @f: the device, the instrumentation series' tracepoints,
+ * invalidate_delay_ns and no-copy mark, marking a THP. Returns 2 without
+ * the device, else 0.
+ */
+int hmm_features(FILE *f);
 
 #endif

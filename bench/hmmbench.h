@@ -23,11 +23,13 @@
 #include "stats.h"
 
 #define HB_MAX_PARAMS	6
+#define HB_MAX_SERIES	4
 #define PAGE_SZ		4096UL
 
 /* The benchmark table: one X() per bench_*.c, naming its struct hb_bench. */
 #define HB_BENCHES(X)	X(bench_mark) X(bench_restore) X(bench_fork) \
-			X(bench_revoke) X(bench_migrate) X(bench_stress)
+			X(bench_revoke) X(bench_migrate) X(bench_thp_migrate) \
+			X(bench_stress)
 
 struct hb_param {
 	const char *name;
@@ -102,6 +104,26 @@ uint64_t hb_clock_mono(void);
  */
 pid_t hb_fork(struct hb_meter *m, unsigned long nops,
 	      int (*child)(void *arg), void *arg);
+/*
+ * A reference region: timed like hb_begin()/hb_end(), but neither recorded
+ * as a sample nor counted; hb_end_ref() returns its time per @nops ops,
+ * timer overhead subtracted. hb_fork_ref() times fork() so into *@t.
+ */
+void hb_begin_ref(struct hb_meter *m);
+double hb_end_ref(struct hb_meter *m, unsigned long nops);
+pid_t hb_fork_ref(struct hb_meter *m, double *t, unsigned long nops,
+		  int (*child)(void *arg), void *arg);
+/* The last sample @m recorded in this pass, per op; NAN if none. */
+double hb_last_sample(const struct hb_meter *m);
+/*
+ * A derived sample: @value of the series @name (in @unit), one per pass or
+ * per region, computed from timed regions of the same pass (fork's extra
+ * cost of an exclusive entry: a timed fork less a reference fork). A series
+ * is kept as a distribution beside the point's samples, and compared and
+ * gated on its samples as the point's own median is.
+ */
+void hb_sample(struct hb_meter *m, const char *name, double value,
+	       const char *unit, enum hb_direction dir);
 /* Page faults counted by @m so far in this pass, or -1 if not countable. */
 long long hb_meter_faults(struct hb_meter *m);
 
@@ -134,6 +156,8 @@ void *hb_mirror_map(struct hb_point *pt, size_t len);
 void hb_fill(void *p, size_t len, uint64_t seed);
 /* Index of the first word that differs from the pattern, or -1. */
 long hb_check(const void *p, size_t len, uint64_t seed);
+/* AnonHugePages of the mapping holding @addr, in kB; -1 if not found. */
+long hb_anon_huge_kb(const void *addr);
 /* Fails @pt unless every page of [addr, addr + len) is on its memory node. */
 int hb_check_node(struct hb_point *pt, void *addr, size_t len);
 
