@@ -1,5 +1,8 @@
 # hmmbench: see README.md. Every target installs its own dependencies first.
 KSRC ?=
+# a Debian linux-source version: 6.1 (the default), 6.12, 7.2, 7.3, ... or
+# newest (scripts/kernel-source); KSRC wins over it
+KERNEL ?=
 # the instrumentation series is part of the default test kernel; PATCHES= for none
 PATCHES ?= kernel-patches/test_hmm-instrumentation
 CONFIG ?= config/hmmbench.config
@@ -17,7 +20,8 @@ PAIRS ?= 2
 BENCH ?=
 QUICK ?=
 
-KBUILD = scripts/kernel-build $(if $(KSRC),--ksrc $(KSRC)) \
+KVER = $(if $(KSRC),--ksrc $(KSRC),$(if $(KERNEL),--kernel $(KERNEL)))
+KBUILD = scripts/kernel-build $(KVER) \
 	$(if $(PATCHES),--patches "$(PATCHES)") --config "$(CONFIG)"
 VMRUN = scripts/vm-run --accel $(MODE) --cpus $(CPUS) --mem $(MEM) \
 	--nodes $(NODES) --timeout $(TIMEOUT)
@@ -41,26 +45,28 @@ vm: deps
 	@b=$$($(KBUILD)) && $(VMRUN) --kernel $$b/arch/x86/boot/bzImage \
 		--kernel-info $$b/build-info.json -- sh -c '$(CMD)'
 
-preflight: deps
+preflight: bench
 	@b=$$($(KBUILD)) && $(VMRUN) --kernel $$b/arch/x86/boot/bzImage \
-		-- scripts/preflight $$b/hmm-tests
+		--kernel-info $$b/build-info.json -- scripts/preflight $$b/hmm-tests
 
 run: bench
-	@scripts/run-suite --mode $(MODE) $(if $(KSRC),--ksrc $(KSRC)) \
+	@scripts/run-suite --mode $(MODE) $(KVER) \
 		$(if $(PATCHES),--patches "$(PATCHES)") --config "$(CONFIG)"
 
-# make ab B=kernel-patches/canary-restore [A=none] [MODE=icount] [ROUNDS=3]
-#         [QUICK=1] [BENCH="restore fork"] [APPEND_A=..] [APPEND_B=..]
+# make ab B=<series dir ...>|none [A=none] [MODE=icount] [ROUNDS=3] [QUICK=1]
+#         [BENCH="restore fork"] [APPEND_A=..] [APPEND_B=..] [KERNEL=..]
+#         [KERNEL_A=..] [KERNEL_B=..]
 ABRUN = --mode $(MODE) --rounds $(ROUNDS) --config "$(CONFIG)" $(if $(QUICK),--quick) \
 	$(foreach b,$(BENCH),--bench $(b))
 ab: bench
 	@test -n "$(B)" || { echo "make ab: B=<series dir ...> (or none) is required" >&2; exit 2; }
-	@scripts/ab --a "$(A)" --b "$(B)" $(ABRUN) \
+	@scripts/ab --a "$(A)" --b "$(B)" $(ABRUN) $(if $(KERNEL),--kernel $(KERNEL)) \
+		$(if $(KERNEL_A),--kernel-a $(KERNEL_A)) $(if $(KERNEL_B),--kernel-b $(KERNEL_B)) \
 		$(if $(APPEND_A),--append-a "$(APPEND_A)") $(if $(APPEND_B),--append-b "$(APPEND_B)")
 
 # make aa [MODE=icount] [ROUNDS=3] [PAIRS=2] [QUICK=1] [BENCH=..]: noise, thresholds
 aa: bench
-	@scripts/aa --pairs $(PAIRS) $(ABRUN) $(if $(KSRC),--ksrc $(KSRC)) \
+	@scripts/aa --pairs $(PAIRS) $(ABRUN) $(KVER) \
 		$(if $(PATCHES),--patches "$(PATCHES)")
 
 unit-test: bench
@@ -112,9 +118,9 @@ STRESS_VARIANT = $(or $(subst $(empty) $(empty),+,$(strip $(basename $(notdir \
 	$(filter-out %/hmmbench.config hmmbench.config,$(CONFIG)))))),default)
 stress: bench
 	@case "$(SECONDS)" in ''|*[!0-9]*|0) echo "make stress: SECONDS=$(SECONDS) is not a whole number of seconds (1 or more)" >&2; exit 2 ;; esac
-	@b=$$(scripts/kernel-build $(if $(KSRC),--ksrc $(KSRC)) $(if $(PATCHES),--patches "$(PATCHES)") \
+	@b=$$(scripts/kernel-build $(KVER) $(if $(PATCHES),--patches "$(PATCHES)") \
 		--config "$(abspath $(CONFIG))") && \
-	scripts/run-suite --mode $(MODE) $(if $(KSRC),--ksrc $(KSRC)) \
+	scripts/run-suite --mode $(MODE) $(KVER) \
 		$(if $(PATCHES),--patches "$(PATCHES)") --config "$(abspath $(CONFIG))" \
 		--timeout $$(( $(SECONDS) + 1800 )) --no-latest \
 		--name stress-$$(date +%Y%m%d-%H%M%S)-$$(jq -r .release $$b/build-info.json)-$(STRESS_VARIANT) \

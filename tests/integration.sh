@@ -117,7 +117,8 @@ fi
 for probe in tracepoint kprobe; do
 	expect_ok "revoke probe=$probe: components, tracing overhead, probe cost, unexplained" \
 		jq -e --arg p $probe '[.benchmarks[] | select(.name == "revoke") | .points[] |
-		select(.params.case == "revoke" and .params.probe == $p) | .metrics | keys] |
+		select(.params.case == "revoke" and .params.probe == $p) |
+		(.metrics | keys) + (.series | keys)] |
 		length > 0 and all(.[]; (map(select(test("_(to_invalidate_start|in_invalidate|invalidate_end_to_done|components_sum|probe_cost|unexplained)$|^tracing_overhead_"))) | length) >= 7)' "$r"
 done
 expect_ok "revoke pingpong: cycles per unit of time" \
@@ -151,13 +152,28 @@ case $tp in
 *) t_report fail "plain kernel: tracepoint points unsupported, with the reason" "got: $tp" ;;
 esac
 kp=$(jq -r '[.benchmarks[].points[] | select(.params.probe == "kprobe")][0] |
-	if .status == "ok" then (if .metrics | keys | any(test("^(ns|instructions)_in_invalidate$"))
+	if .status == "ok" then (if .series | keys | any(test("^(ns|instructions)_in_invalidate$"))
 	then "ok" else "ok without in_invalidate" end) else "\(.status): \(.reason)" end' "$r" 2>/dev/null)
 case $kp in
 ok) t_report ok "plain kernel: the kprobe fallback measured the revoke" ;;
 "unsupported: "?*) t_report ok "plain kernel: the kprobe fallback is unsupported, with the reason ($kp)" ;;
 *) t_report fail "plain kernel: kprobe fallback works or says why not" "got: $kp" ;;
 esac
+
+# a kernel report in the log while a benchmark runs fails it, whatever the
+# report (config/kernel-reports: KASAN, UBSAN, Bad page ... as vm-run knows)
+r=$tmp/kasan/results.json
+vm --out "$tmp/kasan" -- sh -c 'bench/hmmbench run --bench restore --quick --out "$1" &
+	p=$!
+	until grep -q "\"points\"" "$1" 2>/dev/null; do sleep 0.1; done
+	echo "KASAN: use-after-free planted by hmmbench tests/integration.sh (not a kernel report)" > /dev/kmsg
+	wait $p' sh "$r" > "$tmp/kasan.log" 2>&1
+w=$(jq -r '[.benchmarks[].kernel_warnings[]] | .[0] // ""' "$r" 2>/dev/null)
+if [ "$(jq -r .status "$r" 2>/dev/null)" = failed ] && echo "$w" | grep -q 'KASAN: use-after-free planted'; then
+	t_report ok "a KASAN line in dmesg fails the benchmark: $(echo "$w" | cut -c1-60)"
+else
+	t_report fail "a KASAN line in dmesg fails the benchmark" "status $(jq -r .status "$r" 2>&1), warnings '$w'"
+fi
 
 # the runner's own bad inputs
 expect_fail "hmmbench without test_hmm" "/dev/hmm_dmirror0 missing" \

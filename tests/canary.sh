@@ -1,0 +1,58 @@
+#!/bin/sh
+# The gate sees a small regression in every benchmark (docs/ab.md): the
+# canary kernel (kernel-patches/canary) booted with every planted cost off,
+# then once per canary with its cost at about 2% of its benchmark's
+# headline (config/canaries.json), and an A/A rung (the restore canary at
+# 0). scripts/ladder gates each rung against the shared A side with the
+# committed thresholds of the quick setting. Asserted per canary: the gate
+# exits 1, the headline is regressed, nothing is flagged off the canary's
+# own paths; and the A/A rung passes (exit 0).
+# In icount mode (CANARY_MODE to change it), 3 rounds a side, --quick, two
+# guests at once: 18 boots of about 45 s.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+. tests/tap.sh
+MODE=${CANARY_MODE:-icount}
+JOBS=1
+[ "$MODE" != icount ] || JOBS=2
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hmmbench-canary.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+t0=$(date +%s)
+
+canaries=$(jq -r '.canaries | keys | join(" ")' config/canaries.json)
+# every canary at 2%, and restore at 0 for the A/A
+ks=""
+for c in $canaries; do
+	ks="$ks $c:$(jq -r --arg c "$c" '. as $r | .canaries[$c].k[$r.k_percent | index(2)]' config/canaries.json)"
+done
+ks="$ks restore:0"
+if scripts/ladder --mode "$MODE" --jobs "$JOBS" --quick --rungs "$ks" --out "$tmp/ladder" \
+	> "$tmp/ladder.out" 2> "$tmp/ladder.err"; then
+	t_report ok "ladder: $(echo "$ks" | wc -w) rungs, $(jq .wall_seconds "$tmp/ladder/ladder.json") s"
+else
+	t_report fail "ladder ran" "$(tail -n 8 "$tmp/ladder.err")"
+	t_done
+	exit 1
+fi
+L=$tmp/ladder/ladder.json
+for c in $canaries; do
+	r=$(jq -c --arg c "$c" '.rungs[] | select(.canary == $c and .k > 0)' "$L")
+	h=$(echo "$r" | jq -r '"\(.headline.id): \(.headline.change_pct | . * 100 | round / 100)% (threshold \(.headline.threshold_pct)%)"')
+	if [ "$(echo "$r" | jq -r '.gate_status')" = 1 ] &&
+		[ "$(echo "$r" | jq -r '.headline.verdict')" = regressed ] &&
+		[ "$(echo "$r" | jq -r '.outside | length')" = 0 ]; then
+		t_report ok "canary $c at k=$(echo "$r" | jq .k): exit 1, headline regressed, $(echo "$r" | jq '.flagged | length') flagged, none off its paths; $h"
+	else
+		t_report fail "canary $c: exit 1, headline regressed, nothing elsewhere" \
+			"$(echo "$r" | jq -r '"gate \(.gate_status), headline \(.headline.verdict) (\(.headline.reason)), elsewhere: \(.outside)"')"
+	fi
+done
+r=$(jq -c '.rungs[] | select(.k == 0)' "$L")
+if [ "$(echo "$r" | jq -r .gate_status)" = 0 ] && [ "$(echo "$r" | jq '.flagged | length')" = 0 ]; then
+	t_report ok "A/A rung (every canary off on both sides): exit 0, nothing flagged"
+else
+	t_report fail "A/A rung passes" "$(echo "$r" | jq -c '{gate_status, flagged, inconclusive}')"
+fi
+echo "# $(( $(date +%s) - t0 )) s"
+t_done
