@@ -26,7 +26,7 @@ KBUILD = scripts/kernel-build $(KVER) \
 VMRUN = scripts/vm-run --accel $(MODE) --cpus $(CPUS) --mem $(MEM) \
 	--nodes $(NODES) --timeout $(TIMEOUT)
 
-.PHONY: all deps bench kernel vm preflight run ab aa check unit-test integration-test tools-test ab-test san-test fuzz fuzz-replay stress stress-test fault-test bisect-test clean
+.PHONY: all deps bench kernel vm preflight run ab aa ladder versions check unit-test integration-test tools-test ab-test canary-test kernels-test incremental-test san-test fuzz fuzz-replay stress stress-test fault-test bisect-test clean
 
 all: bench
 
@@ -34,6 +34,7 @@ deps:
 	@scripts/deps.sh
 
 bench: deps
+	@$(MAKE) -s --no-print-directory -C lib
 	@$(MAKE) -s --no-print-directory -C bench
 	@$(MAKE) -s --no-print-directory -C tools
 
@@ -70,7 +71,7 @@ aa: bench
 		$(if $(PATCHES),--patches "$(PATCHES)")
 
 unit-test: bench
-	@$(MAKE) -s --no-print-directory -C bench test
+	@$(MAKE) -s --no-print-directory -C tests/unit test
 
 tools-test: bench
 	@tests/compare.sh
@@ -80,6 +81,33 @@ integration-test: bench
 
 ab-test: bench
 	@tests/ab.sh
+
+# every canary of kernel-patches/canary at 2% of its headline, gated
+canary-test: bench
+	@tests/canary.sh
+
+# KERNEL=newest end to end, bad kernel versions, a cache under /tmp
+kernels-test: bench
+	@tests/kernels.sh
+
+# incremental kernel builds held against builds from nothing
+incremental-test: bench
+	@tests/incremental.sh
+
+# make ladder [CANARY=mark,fork|all] [MODE=icount] [QUICK=1] [KERNEL=..]:
+# the gate's sensitivity per benchmark (scripts/ladder, docs/ab.md)
+CANARY ?= all
+JOBS ?= 1
+ladder: bench
+	@scripts/ladder --canary $(CANARY) --mode $(MODE) --rounds $(ROUNDS) --jobs $(JOBS) \
+		$(if $(QUICK),--quick) $(if $(KERNEL),--kernel $(KERNEL)) $(foreach b,$(BENCH),--bench $(b))
+
+# make versions [KERNELS="6.1 6.12 newest"] [MODE=icount] [ROUNDS=3] [QUICK=1]:
+# kernel against kernel across versions, compared (scripts/versions)
+KERNELS ?= 6.1 6.12 newest
+versions: bench
+	@scripts/versions --kernels "$(KERNELS)" --mode $(MODE) --rounds $(ROUNDS) --jobs $(JOBS) \
+		$(if $(QUICK),--quick) $(foreach b,$(BENCH),--bench $(b))
 
 # scripts/bisect under git bisect run, on a synthetic history of the Debian
 # source (docs/bisect.md); its first run builds five kernels (ccache helps)
@@ -95,6 +123,7 @@ fault-test: bench
 san-test: deps
 	@$(MAKE) -s --no-print-directory -C bench san
 	@$(MAKE) -s --no-print-directory -C tools san
+	@$(MAKE) -s --no-print-directory -C tests/unit san
 	@tests/sanitize.sh
 
 # make fuzz [FUZZ_SECONDS=300]: each libFuzzer target in turn, that long
@@ -129,8 +158,10 @@ stress: bench
 stress-test: bench
 	@tests/stress.sh
 
-check: unit-test tools-test san-test fuzz-replay integration-test ab-test stress-test fault-test bisect-test
+check: unit-test tools-test san-test fuzz-replay integration-test incremental-test ab-test canary-test kernels-test stress-test fault-test bisect-test
 
 clean:
+	@$(MAKE) -s -C lib clean
 	@$(MAKE) -s -C bench clean
 	@$(MAKE) -s -C tools clean
+	@$(MAKE) -s -C tests/unit clean

@@ -56,8 +56,7 @@ struct frk {
 static int fork_setup(struct hb_point *pt)
 {
 	struct frk *f = pt->priv;
-	unsigned long n = pt->v[P_ENTRIES], cp = 0;
-	int ret;
+	unsigned long n = pt->v[P_ENTRIES];
 
 	f->len = n * PAGE_SZ;
 	f->seed = (uint64_t)pt->visit << 32;
@@ -65,38 +64,21 @@ static int fork_setup(struct hb_point *pt)
 	f->stop = f->marks = f->contender_err = 0;
 	if (!n)
 		return 0;
-	f->buf = mmap(NULL, f->len, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (f->buf == MAP_FAILED) {
-		f->buf = NULL;
-		return hb_fail(pt, "mmap: %s", strerror(errno));
-	}
-	if (madvise(f->buf, f->len, MADV_NOHUGEPAGE))
-		return hb_fail(pt, "madvise(MADV_NOHUGEPAGE): %s", strerror(errno));
+	f->buf = hb_map_anon(pt, f->len);
+	if (!f->buf)
+		return HB_FAILED;
 	hb_fill(f->buf, f->len, f->seed);
 	if (pt->v[P_VARIANT] == V_PLAIN)
 		return 0;
 
 	/* the device's buffer must not be forked: only the entries count */
-	f->mirror = mmap(NULL, f->len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (f->mirror == MAP_FAILED) {
-		f->mirror = NULL;
-		return hb_fail(pt, "mmap: %s", strerror(errno));
-	}
-	madvise(f->mirror, f->len, MADV_DONTFORK);
+	f->mirror = hb_mirror_map(pt, f->len);
+	if (!f->mirror)
+		return HB_FAILED;
 	/* exclusive: the pass marks, after its reference fork */
 	if (pt->v[P_VARIANT] == V_EXCLUSIVE)
 		return 0;
-	ret = hmm_cmd(pt->hmm_fd, HMM_DMIRROR_EXCLUSIVE, f->buf, f->mirror, n, &cp);
-	if (ret || cp != n)
-		return hb_fail(pt, "HMM_DMIRROR_EXCLUSIVE: %s (%lu of %lu pages copied)",
-			       strerror(-ret), cp, n);
-	ret = hmm_exclusive(pt->hmm_fd, f->buf, n);
-	if (ret != 1)
-		return hb_fail(pt, "CHECK_EXCLUSIVE after marking: %s, expected EPERM (still exclusive)",
-			       ret ? strerror(-ret) : "0");
-	return 0;
+	return hmm_mark(pt, f->buf, f->mirror, n);
 }
 
 static int contend(struct hb_point *pt)
@@ -143,8 +125,8 @@ static int reap(struct frk *f);
 static int plain_then_mark(struct hb_point *pt, struct hb_meter *m, double *t)
 {
 	struct frk *f = pt->priv;
-	unsigned long n = pt->v[P_ENTRIES], cp = 0;
-	int ret, status;
+	unsigned long n = pt->v[P_ENTRIES];
+	int status;
 	pid_t pid;
 
 	pid = hb_fork_ref(m, t, 1, fork_child, f);
@@ -155,15 +137,7 @@ static int plain_then_mark(struct hb_point *pt, struct hb_meter *m, double *t)
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		return hb_fail(pt, "the reference fork's child did not see the parent's data (wait status %#x)",
 			       status);
-	ret = hmm_cmd(pt->hmm_fd, HMM_DMIRROR_EXCLUSIVE, f->buf, f->mirror, n, &cp);
-	if (ret || cp != n)
-		return hb_fail(pt, "HMM_DMIRROR_EXCLUSIVE: %s (%lu of %lu pages copied)",
-			       strerror(-ret), cp, n);
-	ret = hmm_exclusive(pt->hmm_fd, f->buf, n);
-	if (ret != 1)
-		return hb_fail(pt, "CHECK_EXCLUSIVE after marking: %s, expected EPERM (still exclusive)",
-			       ret ? strerror(-ret) : "0");
-	return 0;
+	return hmm_mark(pt, f->buf, f->mirror, n);
 }
 
 static int fork_thread(struct hb_point *pt, struct hb_meter *m, unsigned int idx)

@@ -193,12 +193,7 @@ static void mark_teardown(struct hb_point *pt)
 
 static void mark_metrics(struct hb_point *pt, const struct hb_stats *st)
 {
-	if (hb_icount())
-		hb_metric(pt, "pages_per_ginstruction", 1e9 / st->median,
-			  "pages/10^9 guest-instructions", HB_HIGHER_IS_BETTER);
-	else
-		hb_metric(pt, "pages_per_s", 1e9 / st->median, "pages/s",
-			  HB_HIGHER_IS_BETTER);
+	hb_throughput(pt, st, "pages");
 }
 
 /*

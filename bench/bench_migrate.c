@@ -108,17 +108,10 @@ static int to_device(struct hb_point *pt)
 static int mark(struct hb_point *pt)
 {
 	struct migr *mg = pt->priv;
-	unsigned long n = pt->v[P_PAGES], cp = 0;
-	int ret;
-
-	ret = hmm_cmd(pt->hmm_fd, HMM_DMIRROR_EXCLUSIVE, mg->buf, mg->mirror, n, &cp);
-	if (ret || cp != n)
-		return hb_fail(pt, "HMM_DMIRROR_EXCLUSIVE: %s (%lu of %lu pages copied)",
-			       strerror(-ret), cp, n);
+	if (hmm_mark(pt, mg->buf, mg->mirror, pt->v[P_PAGES]))
+		return HB_FAILED;
 	if (hb_check(mg->mirror, mg->len, mg->seed) >= 0)
 		return hb_fail(pt, "the device's copy of the marked range differs");
-	if (hmm_exclusive(pt->hmm_fd, mg->buf, n) != 1)
-		return hb_fail(pt, "CHECK_EXCLUSIVE after marking: not exclusive");
 	return 0;
 }
 
@@ -134,17 +127,12 @@ static int migrate_setup(struct hb_point *pt)
 	mg->cpages = mg->sum = 0;
 	mg->step = n > MAX_TOUCH ? n / MAX_TOUCH : 1;
 	mg->touched = n > MAX_TOUCH ? MAX_TOUCH : n;
-	mg->buf = mmap(NULL, mg->len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mg->buf == MAP_FAILED) {
-		mg->buf = NULL;
-		return hb_fail(pt, "mmap: %s", strerror(errno));
-	}
+	mg->buf = hb_map_anon(pt, mg->len);
+	if (!mg->buf)
+		return HB_FAILED;
 	mg->mirror = hb_mirror_map(pt, mg->len);
 	if (!mg->mirror)
 		return HB_FAILED;
-	if (madvise(mg->buf, mg->len, MADV_NOHUGEPAGE))
-		return hb_fail(pt, "madvise(MADV_NOHUGEPAGE): %s", strerror(errno));
 	hb_fill(mg->buf, mg->len, mg->seed);
 
 	switch (op) {
@@ -303,12 +291,7 @@ static void migrate_metrics(struct hb_point *pt, const struct hb_stats *st)
 			  st->median * pt->v[P_PAGES], hb_icount() ?
 			  "guest-instructions/fork" : "ns/fork", HB_LOWER_IS_BETTER);
 	} else if (!is_fault(op)) {
-		if (hb_icount())
-			hb_metric(pt, "pages_per_ginstruction", 1e9 / st->median,
-				  "pages/10^9 guest-instructions", HB_HIGHER_IS_BETTER);
-		else
-			hb_metric(pt, "pages_per_s", 1e9 / st->median, "pages/s",
-				  HB_HIGHER_IS_BETTER);
+		hb_throughput(pt, st, "pages");
 	}
 }
 

@@ -42,18 +42,17 @@ struct restore {
 	uint64_t seed;
 	uint32_t *order;		/* per thread: its pages, in access order */
 	uint64_t sum[MAX_THREADS];	/* what each thread read */
-	uint64_t mirror[WORDS];
 };
 
 /* Page @g (thread t's page j is g = t * pages + j) and its data. */
 static uint64_t *page(const struct restore *r, unsigned long g)
 {
-	return (uint64_t *)(r->map + g * STRIDE * PAGE_SZ);
+	return hb_page(r->map, g, STRIDE);
 }
 
 static uint64_t page_seed(const struct restore *r, unsigned long g)
 {
-	return r->seed + g * WORDS;
+	return hb_page_seed(r->seed, g);
 }
 
 static uint64_t written(const struct restore *r, unsigned long g)
@@ -65,10 +64,10 @@ static int restore_setup(struct hb_point *pt)
 {
 	struct restore *r = pt->priv;
 	unsigned long pages = pt->v[P_PAGES], n = pt->v[P_THREADS] * pages;
-	unsigned long g, j, k, cp = 0;
+	unsigned long g, j, k;
 	uint64_t rng;
 	uint32_t tmp;
-	int fd, ret;
+	int fd;
 
 	/* time-sliced threads would measure the scheduler, not the fault */
 	if (pt->v[P_THREADS] > hb_node_cpus(pt->cpu_node))
@@ -97,16 +96,15 @@ static int restore_setup(struct hb_point *pt)
 			return hb_fail(pt, "memfd: %s", strerror(errno));
 		r->map = mmap(NULL, r->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		close(fd);
+		if (r->map == MAP_FAILED) {
+			r->map = NULL;
+			return hb_fail(pt, "mmap: %s", strerror(errno));
+		}
 	} else {
-		r->map = mmap(NULL, r->len, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		r->map = hb_map_anon(pt, r->len);
+		if (!r->map)
+			return HB_FAILED;
 	}
-	if (r->map == MAP_FAILED) {
-		r->map = NULL;
-		return hb_fail(pt, "mmap: %s", strerror(errno));
-	}
-	if (pt->v[P_FAULT] != F_MINOR && madvise(r->map, r->len, MADV_NOHUGEPAGE))
-		return hb_fail(pt, "madvise(MADV_NOHUGEPAGE): %s", strerror(errno));
 	if (pt->v[P_FAULT] == F_ANON)
 		return 0;
 
@@ -118,22 +116,7 @@ static int restore_setup(struct hb_point *pt)
 			return hb_fail(pt, "madvise(MADV_DONTNEED): %s", strerror(errno));
 		return 0;
 	}
-	for (g = 0; g < n; g++) {
-		ret = hmm_cmd(pt->hmm_fd, HMM_DMIRROR_EXCLUSIVE, page(r, g),
-			      r->mirror, 1, &cp);
-		if (ret || cp != 1)
-			return hb_fail(pt, "HMM_DMIRROR_EXCLUSIVE on page %lu: %s (%lu page copied)",
-				       g, strerror(-ret), cp);
-		if (hb_check(r->mirror, PAGE_SZ, page_seed(r, g)) >= 0)
-			return hb_fail(pt, "the device's copy of page %lu differs", g);
-	}
-	for (g = 0; g < n; g++) {
-		ret = hmm_exclusive(pt->hmm_fd, page(r, g), 1);
-		if (ret != 1)
-			return hb_fail(pt, "page %lu not exclusive after marking (CHECK_EXCLUSIVE: %s)",
-				       g, ret ? strerror(-ret) : "0");
-	}
-	return 0;
+	return hmm_mark_pages(pt, r->map, n, STRIDE, r->seed);
 }
 
 static int restore_thread(struct hb_point *pt, struct hb_meter *m,
@@ -205,10 +188,7 @@ static int restore_verify(struct hb_point *pt)
 			return HB_FAILED;
 	}
 	/* a read first touch maps the shared zero page, which has no placement */
-	for (g = 0; !(anon && rd) && g < pt->v[P_THREADS] * pages; g++)
-		if (hb_check_node(pt, page(r, g), PAGE_SZ))
-			return HB_FAILED;
-	return 0;
+	return anon && rd ? 0 : hb_check_node_pages(pt, r->map, pt->v[P_THREADS] * pages, STRIDE);
 }
 
 static void restore_teardown(struct hb_point *pt)

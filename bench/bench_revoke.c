@@ -108,12 +108,12 @@ struct revoke {
 
 static uint64_t *page(const struct revoke *r, unsigned long g)
 {
-	return (uint64_t *)(r->map + g * STRIDE * PAGE_SZ);
+	return hb_page(r->map, g, STRIDE);
 }
 
 static uint64_t page_seed(const struct revoke *r, unsigned long g)
 {
-	return r->seed + g * (PAGE_SZ / 8);
+	return hb_page_seed(r->seed, g);
 }
 
 /* What a write in cycle @c (revoke: 0) leaves in word 0 of page @g. */
@@ -303,7 +303,7 @@ static int probe_setup(struct hb_point *pt, struct revoke *r)
 static int revoke_setup(struct hb_point *pt)
 {
 	struct revoke *r = pt->priv;
-	unsigned long pages = pt->v[P_PAGES], g, cp = 0;
+	unsigned long pages = pt->v[P_PAGES], g;
 	int ret;
 
 	r->seed = (uint64_t)pt->visit << 40;
@@ -318,37 +318,18 @@ static int revoke_setup(struct hb_point *pt)
 	if (pt->v[P_PROBE] != PR_NONE && (ret = probe_setup(pt, r)))
 		return ret;
 
-	r->map = mmap(NULL, r->len, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (r->map == MAP_FAILED) {
-		r->map = NULL;
-		return hb_fail(pt, "mmap: %s", strerror(errno));
-	}
-	if (madvise(r->map, r->len, MADV_NOHUGEPAGE))
-		return hb_fail(pt, "madvise(MADV_NOHUGEPAGE): %s", strerror(errno));
+	r->map = hb_map_anon(pt, r->len);
+	if (!r->map)
+		return HB_FAILED;
 	/* probe_cost()'s pages: a fresh pair of n pages per pass */
 	r->spare_len = 2 * pages * PAGE_SZ;
-	r->spare = mmap(NULL, r->spare_len, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (r->spare == MAP_FAILED) {
-		r->spare = NULL;
-		return hb_fail(pt, "mmap: %s", strerror(errno));
-	}
-	if (madvise(r->spare, r->spare_len, MADV_NOHUGEPAGE))
-		return hb_fail(pt, "madvise(MADV_NOHUGEPAGE): %s", strerror(errno));
+	r->spare = hb_map_anon(pt, r->spare_len);
+	if (!r->spare)
+		return HB_FAILED;
 	for (g = 0; g < pages; g++)
 		hb_fill(page(r, g), PAGE_SZ, page_seed(r, g));
-	for (g = 0; g < pages; g++) {
-		ret = hmm_cmd(pt->hmm_fd, HMM_DMIRROR_EXCLUSIVE, page(r, g),
-			      r->mirror, 1, &cp);
-		if (ret || cp != 1)
-			return hb_fail(pt, "HMM_DMIRROR_EXCLUSIVE on page %lu: %s (%lu page copied)",
-				       g, strerror(-ret), cp);
-		if (hb_check(r->mirror, PAGE_SZ, page_seed(r, g)) >= 0)
-			return hb_fail(pt, "the device's copy of page %lu differs", g);
-		if (hmm_exclusive(pt->hmm_fd, page(r, g), 1) != 1)
-			return hb_fail(pt, "page %lu not exclusive after marking", g);
-	}
+	if (hmm_mark_pages(pt, r->map, pages, STRIDE, r->seed))
+		return HB_FAILED;
 	/* after marking, which would pay it per page */
 	if (pt->v[P_DELAY]) {
 		r->delay_set = true;
@@ -729,10 +710,7 @@ static int revoke_verify(struct hb_point *pt)
 	/* every page revoked, by the accesses or the reads just now */
 	if (hmm_expect_revoked(pt, r->map, r->len, "after the CPU touched every page"))
 		return HB_FAILED;
-	for (g = 0; g < pages; g++)
-		if (hb_check_node(pt, page(r, g), PAGE_SZ))
-			return HB_FAILED;
-	return 0;
+	return hb_check_node_pages(pt, r->map, pages, STRIDE);
 }
 
 static void revoke_teardown(struct hb_point *pt)
@@ -767,12 +745,7 @@ static void revoke_metrics(struct hb_point *pt, const struct hb_stats *st)
 	int k;
 
 	if (pt->v[P_CASE] != C_REVOKE) {
-		if (hb_icount())
-			hb_metric(pt, "cycles_per_ginstruction", 1e9 / st->median,
-				  "cycles/10^9 guest-instructions", HB_HIGHER_IS_BETTER);
-		else
-			hb_metric(pt, "cycles_per_s", 1e9 / st->median, "cycles/s",
-				  HB_HIGHER_IS_BETTER);
+		hb_throughput(pt, st, "cycles");
 		return;
 	}
 	if (pt->v[P_PROBE] == PR_KPROBE)

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "hmmbench.h"
+#include "summary.h"
 
 /*
  * --quick shrinks the sweeps and caps the passes per point: 5 passes give
@@ -43,7 +44,5 @@ int hb_nparams(const struct hb_bench *b);
 const struct hb_param *hb_sweep_param(const struct hb_bench *b, int i);
 /* Runs the selected benchmarks; returns the process exit status. */
 int hb_run(const struct hb_opts *o);
-/* Prints a results file's points and summaries as text. */
-void hb_print_summary(const json_t *root, FILE *f);
 
 #endif

@@ -70,6 +70,47 @@ long hmm_count_private(int fd, void *addr, unsigned long npages)
 	return hmm_count_private_pmd(fd, addr, npages, NULL);
 }
 
+int hmm_mark(struct hb_point *pt, void *addr, void *mirror, unsigned long npages)
+{
+	unsigned long cp = 0;
+	int ret;
+
+	ret = hmm_cmd(pt->hmm_fd, HMM_DMIRROR_EXCLUSIVE, addr, mirror, npages, &cp);
+	if (ret || cp != npages)
+		return hb_fail(pt, "HMM_DMIRROR_EXCLUSIVE: %s (%lu of %lu pages copied)",
+			       strerror(-ret), cp, npages);
+	ret = hmm_exclusive(pt->hmm_fd, addr, npages);
+	if (ret != 1)
+		return hb_fail(pt, "CHECK_EXCLUSIVE after marking: %s, expected EPERM (still exclusive)",
+			       ret ? strerror(-ret) : "0");
+	return 0;
+}
+
+int hmm_mark_pages(struct hb_point *pt, void *base, unsigned long n,
+		   unsigned long stride, uint64_t seed)
+{
+	uint64_t mirror[PAGE_SZ / 8];
+	unsigned long g, cp = 0;
+	int ret;
+
+	for (g = 0; g < n; g++) {
+		ret = hmm_cmd(pt->hmm_fd, HMM_DMIRROR_EXCLUSIVE, hb_page(base, g, stride),
+			      mirror, 1, &cp);
+		if (ret || cp != 1)
+			return hb_fail(pt, "HMM_DMIRROR_EXCLUSIVE on page %lu: %s (%lu page copied)",
+				       g, strerror(-ret), cp);
+		if (hb_check(mirror, PAGE_SZ, hb_page_seed(seed, g)) >= 0)
+			return hb_fail(pt, "the device's copy of page %lu differs", g);
+	}
+	for (g = 0; g < n; g++) {
+		ret = hmm_exclusive(pt->hmm_fd, hb_page(base, g, stride), 1);
+		if (ret != 1)
+			return hb_fail(pt, "page %lu not exclusive after marking (CHECK_EXCLUSIVE: %s)",
+				       g, ret ? strerror(-ret) : "0");
+	}
+	return 0;
+}
+
 int hmm_expect_revoked(struct hb_point *pt, void *addr, size_t len, const char *when)
 {
 	int ret = hmm_exclusive(pt->hmm_fd, addr, len / PAGE_SZ);

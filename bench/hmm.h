@@ -8,6 +8,7 @@
 
 #include <linux/ioctl.h>
 #include <linux/types.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define HMM_DEVICE	"/dev/hmm_dmirror0"
@@ -57,6 +58,22 @@ struct hb_point;
  * of [@addr, @addr + @len) revoked; returns 0 or HB_FAILED.
  */
 int hmm_expect_revoked(struct hb_point *pt, void *addr, size_t len, const char *when);
+
+/*
+ * Marks @npages at @addr for exclusive device access (HMM_DMIRROR_EXCLUSIVE,
+ * the device's copy into @mirror) and checks it: every page copied, the
+ * range still exclusive (CHECK_EXCLUSIVE). 0, or HB_FAILED after hb_fail().
+ */
+int hmm_mark(struct hb_point *pt, void *addr, void *mirror, unsigned long npages);
+
+/*
+ * Marks @n pages @stride pages apart from @base (hb_page()), one ioctl
+ * each, checks each device copy against the data of hb_page_seed(@seed, g)
+ * and then that every page is still exclusive (no mark took another's).
+ * 0, or HB_FAILED after hb_fail().
+ */
+int hmm_mark_pages(struct hb_point *pt, void *base, unsigned long n,
+		   unsigned long stride, uint64_t seed);
 
 /*
  * HMM_DMIRROR_SNAPSHOT: how many pages of the range are device-private

@@ -1,15 +1,80 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What a benchmark sees. A benchmark is one bench_*.c file defining a
- * struct hb_bench (name, parameters with their sweeps, callbacks) plus one
- * entry in HB_BENCHES. The harness owns the rest: sweeps, warm-up,
- * repetitions interleaved across points, CPU and memory placement, timing
- * with the timer overhead subtracted, perf counters, statistics and output.
+ * struct hb_bench plus one entry in HB_BENCHES below (the build finds the
+ * file). The harness owns the rest: sweeps, warm-up, repetitions
+ * interleaved across points, CPU and memory placement, timing with the
+ * timer overhead subtracted, perf counters, statistics and output.
+ *
+ * A whole benchmark, the time of one CPU write fault on a fresh anonymous
+ * page, checked:
+ *
+ *	#include "hmmbench.h"
+ *
+ *	enum { P_PAGES };
+ *	struct touch { char *buf; size_t len; };
+ *
+ *	static int touch_setup(struct hb_point *pt)
+ *	{
+ *		struct touch *t = pt->priv;
+ *
+ *		t->len = pt->v[P_PAGES] * PAGE_SZ;
+ *		t->buf = hb_map_anon(pt, t->len);	// hb_fail()s on error
+ *		return t->buf ? 0 : HB_FAILED;
+ *	}
+ *
+ *	static int touch_pass(struct hb_point *pt, struct hb_meter *m)
+ *	{
+ *		struct touch *t = pt->priv;
+ *		size_t i;
+ *
+ *		for (i = 0; i < t->len; i += PAGE_SZ) {
+ *			hb_begin(m);			// one sample per region
+ *			t->buf[i] = 1;
+ *			hb_end(m, 1);
+ *		}
+ *		return 0;
+ *	}
+ *
+ *	static int touch_verify(struct hb_point *pt)
+ *	{
+ *		struct touch *t = pt->priv;
+ *		size_t i;
+ *
+ *		for (i = 0; i < t->len; i += PAGE_SZ)
+ *			if (t->buf[i] != 1)
+ *				return hb_fail(pt, "page %zu lost its write", i / PAGE_SZ);
+ *		return 0;
+ *	}
+ *
+ *	static void touch_teardown(struct hb_point *pt)
+ *	{
+ *		struct touch *t = pt->priv;
+ *
+ *		if (t->buf)
+ *			munmap(t->buf, t->len);
+ *		t->buf = NULL;
+ *	}
+ *
+ *	const struct hb_bench bench_touch = {
+ *		.name = "touch", .desc = "a write fault on a fresh page",
+ *		.op = "access", .reps = 5, .priv_size = sizeof(struct touch),
+ *		.params = { { "pages", "pages touched per pass", "64", NULL,
+ *			      1, 1 << 16, NULL } },
+ *		.setup = touch_setup, .pass = touch_pass,
+ *		.verify = touch_verify, .teardown = touch_teardown,
+ *	};
+ *
+ * and X(bench_touch) in HB_BENCHES. Its points get "instructions_per_access"
+ * (or ns_per_access) with every sample; a metrics() callback adds derived
+ * metrics, summary() metrics across points, hb_sample() per-sample series.
  *
  * Each visit of a point runs setup, pass, verify and teardown, so every pass
  * starts from fresh state. Only the code between hb_begin() and hb_end() is
  * timed; a pass may time several regions (one sample each). A pass whose
- * verify fails contributes nothing, and its point is marked failed.
+ * verify fails contributes nothing, and its point is marked failed; a
+ * callback that cannot measure on this kernel says why with
+ * hb_unsupported(), which is not a failure.
  */
 #ifndef HMMBENCH_H
 #define HMMBENCH_H
@@ -153,9 +218,32 @@ static inline uint64_t hb_pattern(uint64_t seed, size_t i)
  * and poisoned, not inherited by fork. NULL after hb_fail() on error.
  */
 void *hb_mirror_map(struct hb_point *pt, size_t len);
+/*
+ * An anonymous private mapping of @len bytes in base pages
+ * (MADV_NOHUGEPAGE), not faulted in. NULL after hb_fail() on error.
+ */
+void *hb_map_anon(struct hb_point *pt, size_t len);
+
+/*
+ * Pages set apart: page @g of a set whose pages lie @stride pages apart
+ * from @base (fault-around and the neighbour a driver touches stay out of
+ * the way), and the data seed of its words, one word of seed per word.
+ */
+static inline uint64_t *hb_page(void *base, unsigned long g, unsigned long stride)
+{
+	return (uint64_t *)((char *)base + g * stride * PAGE_SZ);
+}
+
+static inline uint64_t hb_page_seed(uint64_t seed, unsigned long g)
+{
+	return seed + g * (PAGE_SZ / 8);
+}
 void hb_fill(void *p, size_t len, uint64_t seed);
 /* Index of the first word that differs from the pattern, or -1. */
 long hb_check(const void *p, size_t len, uint64_t seed);
+/* hb_check_node() for @n pages @stride pages apart from @base (hb_page()). */
+int hb_check_node_pages(struct hb_point *pt, void *base, unsigned long n,
+			unsigned long stride);
 /* AnonHugePages of the mapping holding @addr, in kB; -1 if not found. */
 long hb_anon_huge_kb(const void *addr);
 /* Fails @pt unless every page of [addr, addr + len) is on its memory node. */
@@ -164,6 +252,13 @@ int hb_check_node(struct hb_point *pt, void *addr, size_t len);
 /* Time is nanoseconds, or guest instructions in icount mode. */
 bool hb_icount(void);
 const char *hb_time_unit(void);
+
+/*
+ * The throughput of a point whose samples are time per @what: @what per
+ * second, or per 10^9 guest instructions in icount mode ("pages_per_s",
+ * "pages_per_ginstruction"), higher is better.
+ */
+void hb_throughput(struct hb_point *pt, const struct hb_stats *st, const char *what);
 
 /* Derived metrics of a point, and summary metrics of a benchmark. */
 void hb_metric(struct hb_point *pt, const char *name, double value,

@@ -20,7 +20,7 @@ static const char usage[] =
 	"       hmmbench run [--bench NAME]... [--param [BENCH.]NAME=V[,V...]]... [--reps N]\n"
 	"                    [--quick] [--out FILE] [--mode kvm|tcg|icount|host]\n"
 	"       hmmbench validate FILE\n"
-	"       hmmbench summary FILE\n"
+	"       hmmbench summary [--headline] FILE\n"
 	"       hmmbench features\n";
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die2(const char *fmt, ...)
@@ -182,7 +182,6 @@ static int cmd_run(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ 0 }
 	};
-	static const char *const modes[] = { "kvm", "tcg", "icount", "host", NULL };
 	const char **params = calloc(argc, sizeof(char *)), *env;
 	const struct hb_bench *b;
 	struct hb_opts o = { .mode = "host" };
@@ -234,9 +233,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (optind < argc)
 		die2("run: unexpected argument '%s'", argv[optind]);
-	for (k = 0; modes[k] && strcmp(modes[k], o.mode); k++)
-		;
-	if (!modes[k])
+	if (hb_mode_parse(o.mode) < 0)
 		die2("mode '%s' (from %s) is not one of kvm, tcg, icount, host", o.mode,
 		     env && o.mode == env ? "HMMBENCH_MODE" : "--mode");
 	if (!o.nsel)
@@ -295,17 +292,25 @@ static int cmd_run(int argc, char **argv)
 
 static int cmd_file(const char *cmd, int argc, char **argv)
 {
+	bool headline = argc == 3 && !strcmp(cmd, "summary") && !strcmp(argv[1], "--headline");
 	char err[1024];
 	json_t *root;
 
+	if (headline) {
+		argv++;
+		argc--;
+	}
 	if (argc != 2)
-		die2("%s: expected one FILE (usage: hmmbench %s FILE)", cmd, cmd);
+		die2("%s: expected one FILE (usage: hmmbench %s%s FILE)", cmd, cmd,
+		     strcmp(cmd, "summary") ? "" : " [--headline]");
 	root = hb_results_load(argv[1], err, sizeof(err));
 	if (!root) {
 		fprintf(stderr, "hmmbench: invalid: %s\n", err);
 		return 2;
 	}
-	if (!strcmp(cmd, "summary"))
+	if (headline)
+		hb_print_headline(root, stdout);
+	else if (!strcmp(cmd, "summary"))
 		hb_print_summary(root, stdout);
 	else
 		printf("%s: valid %s version %d, status %s\n", argv[1], HB_SCHEMA,

@@ -82,3 +82,12 @@ build_progress() {
 	done
 	[ -z "$_tty" ] || printf '\r%-100s\r' "" >&2
 }
+
+# ninep ID PATH ro|rw [TAG]: QEMU's arguments for a virtio-9p export of
+# PATH (TAG defaults to ID), as one word list; PATH may not hold a blank
+# or a comma (QEMU's option syntax), which the callers check
+ninep() {
+	_ro=""
+	[ "$3" = rw ] || _ro=",readonly=on"
+	echo "-fsdev local,id=$1,path=$2,security_model=none$_ro,multidevs=remap -device virtio-9p-pci,fsdev=$1,mount_tag=${4:-$1}"
+}

@@ -14,17 +14,11 @@
 # AB_ROUNDS rounds per side (default 3, as the thresholds were measured).
 # The restore benchmark only, --quick: a boot takes about 20 s. The canary
 # kernel builds incrementally from the default one (scripts/kernel-build).
-set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top" || exit 1
-. tests/tap.sh
-S=scripts
+T_NAME=ab
+. "$(dirname "$0")/tap.sh"
 MODE=${AB_MODE:-icount}
 ROUNDS=${AB_ROUNDS:-3}
 CANARY="kernel-patches/test_hmm-instrumentation kernel-patches/canary"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hmmbench-ab.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-t0=$(date +%s)
 
 make -s -C tools >/dev/null 2>&1
 if [ -x tools/hmmbench-compare ]; then

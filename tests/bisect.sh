@@ -15,17 +15,13 @@
 # restore benchmark with --quick per commit (default 2). Every commit is
 # its own kernel: the first run builds those bisect tests cold (ccache
 # helps the ones after the first), later runs find them cached.
-set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top" || exit 1
-. tests/tap.sh
+T_NAME=bisect
+. "$(dirname "$0")/tap.sh"
 B=$top/scripts/bisect
 MODE=${BISECT_MODE:-icount}
 ROUNDS=${BISECT_ROUNDS:-2}
 RUN="--bench restore --quick"
-HMMBENCH_CACHE=${HMMBENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hmmbench}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hmmbench-bisect.XXXXXX")
-t0=$(date +%s)
+HMMBENCH_CACHE=$CACHE
 
 # --- the synthetic history ---
 # Fixed names and dates: the same hashes on every machine and every time,

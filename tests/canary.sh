@@ -9,16 +9,11 @@
 # own paths; and the A/A rung passes (exit 0).
 # In icount mode (CANARY_MODE to change it), 3 rounds a side, --quick, two
 # guests at once: 18 boots of about 45 s.
-set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top" || exit 1
-. tests/tap.sh
+T_NAME=canary
+. "$(dirname "$0")/tap.sh"
 MODE=${CANARY_MODE:-icount}
 JOBS=1
 [ "$MODE" != icount ] || JOBS=2
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hmmbench-canary.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-t0=$(date +%s)
 
 canaries=$(jq -r '.canaries | keys | join(" ")' config/canaries.json)
 # every canary at 2%, and restore at 0 for the A/A

@@ -3,15 +3,11 @@
 # tests/fixtures/compare (gen-sets.py): exit codes, KTAP, every report
 # format, the noise subcommand, and the inputs gate must refuse.
 # Run: make -C tools test (builds the tool first), or tests/compare.sh.
-set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top" || exit 1
-. tests/tap.sh
+T_NAME=compare
+. "$(dirname "$0")/tap.sh"
 T=${HMMBENCH_COMPARE:-tools/hmmbench-compare}
 F=tests/fixtures/compare
 TH="--thresholds $F/thresholds"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hmmbench-compare-test.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
 
 [ -x "$T" ] || { echo "not ok 1 $T is not built (make -C tools)"; echo "0 passed, 1 failed"; exit 1; }
 rounds() { echo "$F/sets/$1/1.json,$F/sets/$1/2.json,$F/sets/$1/3.json"; }

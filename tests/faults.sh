@@ -9,13 +9,9 @@
 # machine's), and run in full where test_hmm is (inside a guest); scripts/ab
 # and scripts/aa refuse it. One boot per test, the plain default kernel,
 # restore (or mark) with --quick.
-set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top" || exit 1
-. tests/tap.sh
-S=scripts
+T_NAME=faults
+. "$(dirname "$0")/tap.sh"
 MODE=${MODE:-auto}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hmmbench-faults.XXXXXX")
 runs=""		# run-suite process groups started here
 qemus=""	# their QEMU pids
 mounted=""
@@ -26,7 +22,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-t0=$(date +%s)
 
 echo "# building the default kernel (cached after the first time)"
 build=$($S/kernel-build) || { echo "not ok 1 kernel-build"; echo "0 passed, 1 failed"; exit 1; }

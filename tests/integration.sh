@@ -2,14 +2,9 @@
 # Integration tests: the real kernel, built from source and booted in QEMU.
 # Builds the default kernel (or reuses the cache), then checks the pipeline
 # end to end and every bad input it must refuse.
-set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top" || exit 1
-. tests/tap.sh
-S=scripts
+T_NAME=integration
+. "$(dirname "$0")/tap.sh"
 MODE=${MODE:-auto}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hmmbench-it.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
 
 echo "# building the default kernel (cached after the first time)"
 start=$(date +%s)

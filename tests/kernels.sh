@@ -10,15 +10,9 @@
 # - a kernel cache under /tmp, which the guest's own tmpfs would hide: the
 #   preflight finds hmm-tests and build-info.json there.
 # MODE (default auto) as the other tests; icount runs one vCPU.
-set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top" || exit 1
-. tests/tap.sh
-S=scripts
+T_NAME=kernels
+. "$(dirname "$0")/tap.sh"
 MODE=${MODE:-auto}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hmmbench-kernels.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-t0=$(date +%s)
 
 # one line on stderr, exit 2
 expect2() {

@@ -7,18 +7,14 @@
 # Every sanitizer report goes to a file, and any report fails the test it
 # came from, whatever the exit status looked like.
 # Run: make san-test, or tests/sanitize.sh after make -C bench san && make -C tools san.
-set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top" || exit 1
-. tests/tap.sh
+T_NAME=sanitize
+. "$(dirname "$0")/tap.sh"
 R=bench/san/hmmbench
 C=tools/san/hmmbench-compare
 F=tests/fixtures/compare
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hmmbench-san.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/reports"
 
-for b in $R $C bench/san/unit-tests; do
+for b in $R $C tests/unit/san/unit-tests; do
 	[ -x "$b" ] || { echo "not ok 1 $b is not built (make -C bench san; make -C tools san)"; exit 1; }
 done
 
@@ -57,7 +53,7 @@ san() {
 }
 
 # the unit tests
-san "unit tests" 0 ' 0 failed$' sh -c 'cd bench && exec san/unit-tests'
+san "unit tests" 0 ' 0 failed$' sh -c 'cd tests/unit && HMMBENCH_FIXTURES=../fixtures exec san/unit-tests'
 
 # the runner: every committed result and fixture, the inputs it must refuse
 san "hmmbench list" 0 '^mark: ' $R list

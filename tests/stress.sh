@@ -7,15 +7,10 @@
 # - it can fail: a page corrupted behind its back (stress.plant=corruption)
 #   and a kernel-report line in the log (stress.plant=kmsg) each fail their
 #   point with the offending value or line, never give a result.
-set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top" || exit 1
-. tests/tap.sh
-S=scripts
+T_NAME=stress
+. "$(dirname "$0")/tap.sh"
 MODE=${MODE:-auto}
 DURATION=${STRESS_SECONDS:-15}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hmmbench-stress.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
 
 expect_fail "stress is not in the default suite (its params need --bench stress)" \
 	'not selected' bench/hmmbench run --param stress.seconds=1

@@ -1,4 +1,17 @@
-# A small KTAP-style test helper for the shell tests (sourced).
+# A small KTAP-style test helper for the shell tests, and their preamble.
+# Sourced as  T_NAME=name; . "$(dirname "$0")/tap.sh"  it sets top (the
+# tree, the working directory from then on), S (scripts/), tmp (a scratch
+# directory removed on exit: a test that needs more cleanup sets its own
+# trap, and removes tmp too), t0 (the start) and CACHE (the kernel cache).
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+S=scripts
+CACHE=${HMMBENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hmmbench}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hmmbench-${T_NAME:-test}.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+t0=$(date +%s)
+
 # expect_ok NAME CMD...: CMD must exit 0.
 # expect_fail NAME PATTERN CMD...: CMD must exit non-zero and its stderr
 # must match PATTERN (a grep -E regex) on one line.

@@ -33,7 +33,7 @@ enum fmt { FMT_TEXT, FMT_MARKDOWN, FMT_JSON, FMT_HTML };
 struct opts {
 	enum fmt fmt;
 	bool fmt_given;
-	const char *output, *thresholds, *th_mode;
+	const char *output, *thresholds, *th_mode, *describe;
 	double alpha;
 };
 
@@ -45,12 +45,14 @@ static void usage(FILE *f)
 "                        BASELINE CANDIDATE [CANDIDATE...]\n"
 "       " PROG " gate [--thresholds FILE] [--output FILE] [--mode-thresholds MODE]\n"
 "                     [--alpha A] BASELINE CANDIDATE\n"
-"       " PROG " noise [--output FILE] ROUNDS_A ROUNDS_B\n"
+"       " PROG " noise [--output FILE] [--describe TEXT] X Y [X Y ...]\n"
 "A result set is a results.json, a directory of rounds (DIR/*/results.json,\n"
 "else DIR/*.json) or a comma-separated list of files: repeated boots of one kernel.\n"
 "gate exits 0: no regression, 1: a metric regressed, 2: inputs not comparable.\n"
 "--output FILE for gate writes the report in the format its name ends in\n"
 "(.json, .md, .html, else text); KTAP always goes to stdout.\n"
+"noise: X Y are the two sets of an A/A pair (the same kernel twice); with\n"
+"several pairs a metric's threshold is its largest noise over them.\n"
 "Thresholds: --thresholds, else $HMMBENCH_THRESHOLDS, else config/thresholds\n"
 "beside this tool's tree. See docs/compare.md.\n");
 }
@@ -107,6 +109,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 		{ "thresholds", required_argument, NULL, 't' },
 		{ "mode-thresholds", required_argument, NULL, 'm' },
 		{ "alpha", required_argument, NULL, 'a' },
+		{ "describe", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -116,7 +119,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 	memset(o, 0, sizeof(*o));
 	o->alpha = HB_ALPHA_DEFAULT;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:o:t:m:a:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+f:o:t:m:a:d:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(cmd, "compare") || parse_fmt(optarg, &o->fmt)) {
@@ -134,6 +137,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 			break;
 		case 'm':
 			o->th_mode = optarg;
+			break;
+		case 'd':
+			o->describe = optarg;
 			break;
 		case 'a':
 			o->alpha = strtod(optarg, &end);
@@ -362,7 +368,7 @@ static int cmd_gate(int argc, char **argv)
 			break;
 		case HB_V_UNSUPPORTED:
 			/* the candidate lost what the baseline could do */
-			if (c->b && c->b->state == HB_ST_OK) {
+			if (c->b && c->b->state == HB_STATUS_OK) {
 				printf("not ok %zu %s # unsupported by the %s\n", i + 1, id, c->reason);
 				regressed++;
 			} else {
@@ -404,33 +410,6 @@ out:
 	return ret;
 }
 
-/*
- * A threshold is the largest A/A noise of its metric rounded up to the next
- * tenth of a percent: anything an A/A pair produced must not fail the gate.
- * The 0.1% floor is about what an exact icount count can resolve per op
- * once medians of a few thousand instructions are divided.
- */
-static double round_up_tenth(double pct)
-{
-	return fmax(0.1, ceil(pct * 10 - 1e-9) / 10);
-}
-
-/* "MODE" or "MODE:quick", or "*" */
-static bool is_setting(const char *s)
-{
-	static const char *const modes[] = { "kvm", "tcg", "icount", "host", NULL };
-	size_t i, n = strcspn(s, ":");
-
-	if (!strcmp(s, "*"))
-		return true;
-	if (s[n] && strcmp(s + n, ":quick"))
-		return false;
-	for (i = 0; modes[i]; i++)
-		if (strlen(modes[i]) == n && !strncmp(s, modes[i], n))
-			return true;
-	return false;
-}
-
 /* "hmmbench run --quick" from the context, without --out and its file */
 static void run_line(char *buf, size_t len, const struct hb_set *s)
 {
@@ -452,133 +431,44 @@ static void run_line(char *buf, size_t len, const struct hb_set *s)
 }
 
 /*
- * Thresholds from one A/A pair: a rule per metric, naming it exactly, so
- * that the gate can tell a measured threshold from a guess (docs/compare.md).
+ * Thresholds from A/A pairs, X Y [X Y ...]: per metric the largest noise
+ * of any pair (hb_aa_noise), a rule naming it exactly, merged into
+ * --output (the other settings' rules kept; stdout without it).
  */
 static int cmd_noise(int argc, char **argv)
 {
-	struct hb_set a, b;
-	struct hb_comparison cmp;
+	struct hb_noise noise;
 	struct opts o;
-	char err[2048], why[1024], stamp[32], *old = NULL;
-	const char *unfit;
-	size_t i, oldlen = 0, splits = 0, nrules = 0;
-	FILE *out;
+	char err[2048], prov[2048], run[1024], stamp[32];
 	time_t now = time(NULL);
-	int ret = 2;
+	int ret;
 
 	if (parse_opts(argc, argv, &o, "noise"))
 		return 2;
-	if (argc - optind != 2) {
+	if (argc - optind < 2 || (argc - optind) % 2) {
 		usage(stderr);
 		return 2;
 	}
-	if (hb_set_load(&a, argv[optind], err, sizeof(err))) {
+	if (hb_noise_of_pairs(&noise, (const char *const *)argv + optind,
+			      (argc - optind) / 2, run_line, run, sizeof(run),
+			      err, sizeof(err))) {
 		fprintf(stderr, PROG " noise: %s\n", err);
-		hb_set_free(&a);
+		hb_noise_free(&noise);
 		return 2;
 	}
-	if (hb_set_load(&b, argv[optind + 1], err, sizeof(err))) {
-		fprintf(stderr, PROG " noise: %s\n", err);
-		goto out_a;
-	}
-	if ((unfit = hb_set_unfit(&a, why, sizeof(why))) ||
-	    (unfit = hb_set_unfit(&b, why, sizeof(why)))) {
-		fprintf(stderr, PROG " noise: incomplete result: %s\n", unfit);
-		goto out;
-	}
-	if (strcmp(a.setting, b.setting) || strcmp(a.time_unit, b.time_unit) ||
-	    strcmp(json_string_value(json_object_get(a.context, "kernel_version")) ?: "",
-		   json_string_value(json_object_get(b.context, "kernel_version")) ?: "") ||
-	    strcmp(a.kernel, b.kernel)) {
-		fprintf(stderr, PROG " noise: an A/A pair is one kernel in one setting: %s is %s %s, %s is %s %s\n",
-			a.label, a.kernel, a.setting, b.label, b.kernel, b.setting);
-		goto out;
-	}
-	hb_compare(&a, &b, NULL, a.setting, HB_ALPHA_DEFAULT, &cmp, err, sizeof(err));
-	if (cmp.counts[HB_V_MISSING]) {
-		fprintf(stderr, PROG " noise: %s\n", cmp.problem);
-		goto out_cmp;
-	}
-
-	/* keep the other settings' lines of an existing file */
-	if (o.output) {
-		FILE *in = fopen(o.output, "r");
-		char *line = NULL, mode[64];
-		size_t cap = 0;
-		FILE *keep = open_memstream(&old, &oldlen);
-
-		while (in && keep && getline(&line, &cap, in) > 0) {
-			/* another setting's provenance line "# SETTING: ..." stays */
-			if (line[0] == '#') {
-				if (sscanf(line, "# %63[a-z*:]: ", mode) == 1 &&
-				    is_setting(mode) && strcmp(mode, a.setting))
-					fprintf(keep, "\n%s", line);
-				continue;
-			}
-			if (sscanf(line, "%63s", mode) == 1 && strcmp(mode, a.setting))
-				fputs(line, keep);
-		}
-		free(line);
-		if (in)
-			fclose(in);
-		if (keep)
-			fclose(keep);
-	}
-	out = o.output ? fopen(o.output, "w") : stdout;
-	if (!out) {
-		fprintf(stderr, PROG " noise: cannot write %s: %s\n", o.output,
-			strerror(errno));
-		goto out_old;
-	}
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d", gmtime(&now));
-	fprintf(out, "# hmmbench gate thresholds: SETTING METRIC PERCENT (docs/compare.md).\n"
-		"# SETTING is a mode, or MODE:quick for --quick runs. Written by\n"
-		"# '" PROG " noise' from A/A pairs (the same kernel twice): a metric's\n"
-		"# noise is the largest |median(S) / median(T) - 1| over the splits of\n"
-		"# all rounds of the pair into two groups S, T of the pair's sizes,\n"
-		"# rounded up to the next 0.1%%. A rule names one metric; a glob pattern\n"
-		"# would be a catch-all, which the gate does not count as measured.\n");
-	if (old && oldlen)
-		fputs(old, out);
-	run_line(why, sizeof(why), &a);
-	fprintf(out, "\n# %s: A/A %zu vs %zu rounds of '%s', kernel %s, %s (%s, %s)\n",
-		a.setting, a.nrounds, b.nrounds, why, a.kernel, stamp, a.label, b.label);
-	for (i = 0; i < cmp.n; i++) {
-		const struct hb_cmp *c = &cmp.m[i];
-		double noise, typical;
-		size_t ns;
-
-		if (!c->b || !c->c || c->b->state != HB_ST_OK ||
-		    c->c->state != HB_ST_OK || !strcmp(c->b->unit ?: "", "r2"))
-			continue;
-		noise = 100 * hb_aa_noise(c->b, c->c, &typical, &ns);
-		if (!isfinite(noise))
-			continue;
-		splits = ns > splits ? ns : splits;
-		fprintf(out, "%s %s %g\t# typical %.2f%%, max %.2f%% over %zu splits\n",
-			a.setting, c->b->id, round_up_tenth(noise), 100 * typical,
-			noise, ns);
-		nrules++;
-	}
-	if (o.output) {
-		if (fclose(out)) {
-			fprintf(stderr, PROG " noise: cannot write %s\n", o.output);
-			goto out_old;
-		}
-		fprintf(stderr, PROG " noise: %s thresholds for %zu metrics (%zu splits) written to %s\n",
-			a.setting, nrules, splits, o.output);
-	}
-	ret = 0;
-out_old:
-	free(old);
-out_cmp:
-	hb_comparison_free(&cmp);
-out:
-	hb_set_free(&b);
-out_a:
-	hb_set_free(&a);
-	return ret;
+	snprintf(prov, sizeof(prov), "%s: A/A, largest noise of %zu pair(s) of %zu vs %zu rounds of '%s', kernel %s, %s%s%s",
+		 noise.setting, noise.npairs, noise.rounds[0], noise.rounds[1], run,
+		 noise.kernel, stamp, o.describe ? ", " : "", o.describe ? o.describe : "");
+	ret = hb_thresholds_write(o.output, noise.setting, prov, noise.rules,
+				  noise.nrules, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, PROG " noise: %s\n", err);
+	else if (o.output)
+		fprintf(stderr, PROG " noise: %s thresholds for %zu metrics from %zu pair(s) written to %s\n",
+			noise.setting, noise.nrules, noise.npairs, o.output);
+	hb_noise_free(&noise);
+	return ret ? 2 : 0;
 }
 
 int main(int argc, char **argv)

@@ -15,6 +15,27 @@
 
 #include "report.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * The plots, declared: a sweep draws a metric (a name prefix; NULL: the
+ * point's own median) against a parameter, a line per kernel and group of
+ * the other parameters; a CDF draws the samples of every point of a
+ * benchmark, baseline and candidates overlaid.
+ */
+enum plot_kind { PLOT_SWEEP, PLOT_CDF };
+static const struct plot_spec {
+	enum plot_kind kind;
+	const char *bench, *metric, *x, *xlabel, *title;
+	bool logx, logy;
+} plot_specs[] = {
+	{ PLOT_SWEEP, "mark", "pages_per_", "pages", "range size (pages, log scale)",
+	  "mark throughput against range size", true, true },
+	{ PLOT_SWEEP, "fork", NULL, "entries", "entries (pages mapped in the parent)",
+	  "fork cost against exclusive/plain entries", false, false },
+	{ PLOT_CDF, "restore", NULL, NULL, NULL, "restore latency CDF", false, false },
+};
+
 /* the sets of a report: the baseline, then each candidate */
 struct kernels {
 	size_t n;
@@ -148,12 +169,13 @@ struct plot {
 	char title[256];
 };
 
-static void restore_plots(const struct report *r, const struct kernels *k,
-			  const char *dir, FILE *g, struct plot *plots,
-			  size_t *np, size_t max)
+/* A latency CDF for each point of @ps's benchmark that @ps's where selects. */
+static void cdf_plots(const struct report *r, const struct kernels *k,
+		      const char *dir, FILE *g, const struct plot_spec *ps,
+		      struct plot *plots, size_t *np, size_t max)
 {
 	const struct hb_set *base = r->cmp[0].base;
-	char path[4096], lab[256], xl[128];
+	char path[4096], lab[256], xl[128], yl[128], own[96];
 	size_t i, s;
 
 	for (i = 0; i < base->nmetrics && *np < max; i++) {
@@ -162,19 +184,22 @@ static void restore_plots(const struct report *r, const struct kernels *k,
 		double lo = INFINITY, hi = -INFINITY, pad;
 		int lines = 0;
 
-		if (strcmp(m->bench, "restore") || m->kind != HB_KIND_HEADLINE ||
-		    m->state != HB_ST_OK)
+		/* the point's own median, "<unit>_per_<op>", not a series */
+		snprintf(own, sizeof(own), "%s_per_%s",
+			 strcmp(base->time_unit, "ns") ? "instructions" : "ns", m->op);
+		if (strcmp(m->bench, ps->bench) || strcmp(m->name, own) ||
+		    m->state != HB_STATUS_OK)
 			continue;
-		snprintf(p->svg, sizeof(p->svg), "%s/restore-%zu.svg", dir, *np);
+		snprintf(p->svg, sizeof(p->svg), "%s/cdf-%zu.svg", dir, *np);
 		report_label(lab, sizeof(lab), base, m);
 		/* drop the metric name: the title says what is plotted */
-		snprintf(p->title, sizeof(p->title), "restore latency CDF: %.160s (%.16s)",
+		snprintf(p->title, sizeof(p->title), "%s: %.160s (%.16s)", ps->title,
 			 strchr(lab, ' ') ? strchr(lab, ' ') + 1 : lab, base->mode);
 		for (s = 0; s < k->n; s++) {
 			const struct hb_metric *o = hb_set_find(k->set[s], m->id);
 
-			snprintf(path, sizeof(path), "%s/restore-%zu-%zu.dat", dir, *np, s);
-			if (o && o->state == HB_ST_OK && !write_cdf(path, o, &lo, &hi))
+			snprintf(path, sizeof(path), "%s/cdf-%zu-%zu.dat", dir, *np, s);
+			if (o && o->state == HB_STATUS_OK && !write_cdf(path, o, &lo, &hi))
 				lines++;
 		}
 		if (!lines)
@@ -185,14 +210,15 @@ static void restore_plots(const struct report *r, const struct kernels *k,
 		 * exact icount latency, p1 == p99, still gets a visible range.
 		 */
 		pad = hi > lo ? (hi - lo) * 0.05 : fmax(fabs(hi) * 0.01, 1);
-		snprintf(xl, sizeof(xl), "time per access (%s), p1 to p99 of all kernels",
-			 report_unit_word(base));
-		gp_head(g, p->svg, p->title, xl, "fraction of accesses (cumulative)");
+		snprintf(xl, sizeof(xl), "time per %s (%s), p1 to p99 of all kernels",
+			 m->op, report_unit_word(base));
+		snprintf(yl, sizeof(yl), "fraction of %ss (cumulative)", m->op);
+		gp_head(g, p->svg, p->title, xl, yl);
 		fprintf(g, "set format x \"%%.5g\"\nset xtics rotate by -30\nset yrange [0:1]\nset xrange [%.17g:%.17g]\n",
 			lo - pad, hi + pad);
 		fprintf(g, "plot ");
 		for (s = 0, lines = 0; s < k->n; s++) {
-			snprintf(path, sizeof(path), "%s/restore-%zu-%zu.dat", dir, *np, s);
+			snprintf(path, sizeof(path), "%s/cdf-%zu-%zu.dat", dir, *np, s);
 			if (access(path, R_OK))
 				continue;
 			fprintf(g, "%s", lines++ ? ", " : "");
@@ -275,7 +301,7 @@ static int sweep_plot(const struct report *r, const struct kernels *k,
 
 				if (strcmp(m->bench, bench) ||
 				    strncmp(m->name, name, strlen(name)) ||
-				    m->state != HB_ST_OK || !m->nrounds ||
+				    m->state != HB_STATUS_OK || !m->nrounds ||
 				    !json_is_integer(xv))
 					continue;
 				group_key(key, sizeof(key), k->set[s], m, xkey);
@@ -360,8 +386,7 @@ static void plots(FILE *f, const struct report *r)
 {
 	const struct hb_set *base = r->cmp[0].base;
 	char dir[] = "/tmp/hmmbench-plots.XXXXXX", gp[4096], cmd[8300];
-	char errpath[4096], ylab[256], line[512], tunit[64];
-	const char *thr_unit = NULL;
+	char errpath[4096], ylab[256], line[512], headline[64];
 	struct plot pl[64];
 	struct kernels k;
 	size_t np = 0, i;
@@ -380,7 +405,9 @@ static void plots(FILE *f, const struct report *r)
 		rm_dir(dir);
 		return;
 	}
-	snprintf(tunit, sizeof(tunit), "%s", report_unit_word(base));
+	/* a point's own median: "ns_per_" or "instructions_per_" */
+	snprintf(headline, sizeof(headline), "%s_per_",
+		 strcmp(base->time_unit, "ns") ? "instructions" : "ns");
 	/* distinct, saturated colours (gnuplot's 5th default is a pale yellow) */
 	fprintf(g, "set linetype 1 lc rgb '#1f77b4'\nset linetype 2 lc rgb '#d62728'\n"
 		"set linetype 3 lc rgb '#2ca02c'\nset linetype 4 lc rgb '#ff7f0e'\n"
@@ -388,29 +415,30 @@ static void plots(FILE *f, const struct report *r)
 		"set linetype 7 lc rgb '#17becf'\nset linetype 8 lc rgb '#7f7f7f'\n"
 		"set linetype cycle 8\n");
 
-	for (i = 0; i < base->nmetrics; i++)
-		if (!strcmp(base->metrics[i].bench, "mark") &&
-		    !strncmp(base->metrics[i].name, "pages_per_", 10)) {
-			thr_unit = base->metrics[i].unit;
-			break;
-		}
-	if (thr_unit) {
-		snprintf(pl[np].title, sizeof(pl[np].title),
-			 "mark throughput against range size (%s)", base->mode);
-		human_unit(line, sizeof(line), thr_unit);
-		snprintf(ylab, sizeof(ylab), "%.200s (log scale)", line);
-		if (!sweep_plot(r, &k, dir, g, &pl[np], "mark", "pages_per_", "pages",
-				"range size (pages, log scale)", ylab, true, true))
+	for (i = 0; i < ARRAY_SIZE(plot_specs); i++) {
+		const struct plot_spec *ps = &plot_specs[i];
+		const char *name = ps->metric ? ps->metric : headline;
+		const char *unit = NULL;
+		size_t j;
+
+		if (ps->kind != PLOT_SWEEP)
+			continue;
+		for (j = 0; j < base->nmetrics && !unit; j++)
+			if (!strcmp(base->metrics[j].bench, ps->bench) &&
+			    !strncmp(base->metrics[j].name, name, strlen(name)))
+				unit = base->metrics[j].unit;
+		if (!unit)
+			continue;
+		snprintf(pl[np].title, sizeof(pl[np].title), "%s (%s)", ps->title, base->mode);
+		human_unit(line, sizeof(line), unit);
+		snprintf(ylab, sizeof(ylab), "%.200s%s", line, ps->logy ? " (log scale)" : ", median");
+		if (!sweep_plot(r, &k, dir, g, &pl[np], ps->bench, name, ps->x,
+				ps->xlabel, ylab, ps->logx, ps->logy))
 			np++;
 	}
-	snprintf(pl[np].title, sizeof(pl[np].title),
-		 "fork cost against exclusive/plain entries (%s)", base->mode);
-	snprintf(ylab, sizeof(ylab), "time per fork (%s, median)", tunit);
-	if (!sweep_plot(r, &k, dir, g, &pl[np], "fork",
-			strcmp(base->time_unit, "ns") ? "instructions_per_fork" : "ns_per_fork",
-			"entries", "entries (pages mapped in the parent)", ylab, false, false))
-		np++;
-	restore_plots(r, &k, dir, g, pl, &np, 64);
+	for (i = 0; i < ARRAY_SIZE(plot_specs); i++)
+		if (plot_specs[i].kind == PLOT_CDF)
+			cdf_plots(r, &k, dir, g, &plot_specs[i], pl, &np, 64);
 	fclose(g);
 
 	snprintf(cmd, sizeof(cmd), "gnuplot '%s' 2> '%s'", gp, errpath);
@@ -476,7 +504,8 @@ static void set_row(FILE *f, const char *role, const struct hb_set *s)
 
 int report_html(FILE *f, const struct report *r, char *err, size_t len)
 {
-	char lab[512], b[32], k[32];
+	struct report_row *rows;
+	char b[32], k[32];
 	size_t i, j;
 
 	(void)err;
@@ -488,12 +517,13 @@ int report_html(FILE *f, const struct report *r, char *err, size_t len)
 	set_row(f, "baseline", r->cmp[0].base);
 	for (j = 0; j < r->ncmp; j++)
 		set_row(f, "candidate", r->cmp[j].cand);
-	fprintf(f, "</table>\n<p>A verdict needs p &lt; %g (Mann-Whitney U, two-sided, Holm-adjusted over the tests), a change beyond "
-		"the metric's threshold (", r->alpha);
+	fprintf(f, "</table>\n<p>Regressed or improved: q &lt; %g (Mann-Whitney U, two-sided, "
+		"Benjamini-Hochberg over the tests), a change beyond the metric's threshold (", r->alpha);
 	esc(f, r->thresholds ? r->thresholds : "no thresholds file: 1%");
-	fprintf(f, ", mode ");
+	fprintf(f, ", setting ");
 	esc(f, r->th_mode);
-	fprintf(f, ") and a 95%% bootstrap CI of candidate/baseline that excludes 1. "
+	fprintf(f, ") and a 95%% bootstrap CI of candidate/baseline that excludes 1; unchanged: "
+		"the CI lies within the threshold; inconclusive: neither. "
 		"Change: positive is better. Times are %s.</p>\n",
 		report_unit_word(r->cmp[0].base));
 
@@ -521,66 +551,47 @@ int report_html(FILE *f, const struct report *r, char *err, size_t len)
 			cmp->counts[HB_V_UNSUPPORTED],
 			cmp->counts[HB_V_UNTESTED], cmp->counts[HB_V_FAILED],
 			cmp->counts[HB_V_MISSING]);
-		for (i = 0; i < cmp->n; i++) {
-			const struct hb_cmp *c = &cmp->m[i];
-			const struct hb_metric *m = c->b ? c->b : c->c;
-			const struct hb_set *ls = c->b ? cmp->base : cmp->cand;
-			const char *ev;
-			json_t *v;
-			int shown = 0;
+		rows = report_rows(cmp);
+		for (i = 0; rows && i < cmp->n; i++) {
+			const struct report_row *x = &rows[i];
+			size_t c;
 
-			if (strcmp(bench, m->bench)) {
+			if (x->heading) {
 				if (bench[0])
 					fprintf(f, "</table>\n");
-				bench = m->bench;
-				fprintf(f, "<h3>%s</h3>\n<table><tr><th>metric</th><th>unit</th>"
+				bench = x->heading;
+				fprintf(f, "<h3>");
+				esc(f, bench);
+				if (x->constant[0]) {
+					fprintf(f, " <small>(");
+					esc(f, x->constant);
+					fprintf(f, ")</small>");
+				}
+				fprintf(f, "</h3>\n<table><tr><th>metric</th><th>unit</th>"
 					"<th>baseline</th><th>candidate</th><th>change</th>"
 					"<th>95%% CI ratio</th><th>p</th><th>threshold</th>"
-					"<th>verdict</th><th>counters per op</th></tr>\n", bench);
+					"<th>verdict</th><th>counters per op</th></tr>\n");
 			}
-			fprintf(f, "<tr class=%s><td>", hb_verdict_name(c->verdict));
-			esc(f, report_label(lab, sizeof(lab), ls, m));
+			fprintf(f, "<tr class=%s><td>", hb_verdict_name(x->c->verdict));
+			esc(f, x->label);
 			fprintf(f, "</td><td>");
-			esc(f, m->unit ? m->unit : "");
-			fprintf(f, "</td><td class=n>%s</td><td class=n>%s</td>",
-				report_num(b, sizeof(b), c->bmed),
-				report_num(k, sizeof(k), c->cmed));
-			if (isnan(c->change))
-				fprintf(f, "<td class=n>-</td>");
-			else
-				fprintf(f, "<td class=n>%+.1f%%</td>", c->change);
-			if (isnan(c->lo))
-				fprintf(f, "<td>-</td>");
-			else
-				fprintf(f, "<td class=n>[%.3f, %.3f]</td>", c->lo, c->hi);
-			if (isnan(c->p))
-				fprintf(f, "<td class=n>-</td>");
-			else
-				fprintf(f, "<td class=n>%.2g</td>", c->p);
-			if (isnan(c->threshold))
-				fprintf(f, "<td class=n>-</td>");
-			else
-				fprintf(f, "<td class=n>%g%%</td>", c->threshold);
-			fprintf(f, "<td><b>%s</b> ", hb_verdict_name(c->verdict));
-			esc(f, c->reason);
+			esc(f, x->m->unit ? x->m->unit : "");
+			fprintf(f, "</td><td class=n>%s</td><td class=n>%s</td><td class=n>%s</td>"
+				"<td class=n>%s</td><td class=n>%s</td><td class=n>%s</td>",
+				x->base, x->cand, x->change, x->ci, x->p, x->threshold);
+			fprintf(f, "<td><b>%s</b> ", hb_verdict_name(x->c->verdict));
+			esc(f, x->c->reason);
 			fprintf(f, "</td><td class=ctr>");
-			if (c->b && c->c && c->b->kind == HB_KIND_HEADLINE) {
-				json_object_foreach(c->b->counters, ev, v) {
-					json_t *bv = json_object_get(c->b->counters, ev);
-					json_t *cv = json_object_get(c->c->counters, ev);
-
-					if (!json_is_number(bv) || !json_is_number(cv) ||
-					    (json_number_value(bv) == 0 && json_number_value(cv) == 0))
-						continue;
-					fprintf(f, "%s", shown++ ? "<br>" : "");
-					esc(f, ev);
-					fprintf(f, "/op %s &rarr; %s",
-						report_num(b, sizeof(b), json_number_value(bv)),
-						report_num(k, sizeof(k), json_number_value(cv)));
-				}
+			for (c = 0; c < x->ncounters; c++) {
+				fprintf(f, "%s", c ? "<br>" : "");
+				esc(f, x->counters[c].event);
+				fprintf(f, "/op %s &rarr; %s",
+					report_num(b, sizeof(b), x->counters[c].base),
+					report_num(k, sizeof(k), x->counters[c].cand));
 			}
 			fprintf(f, "</td></tr>\n");
 		}
+		free(rows);
 		if (bench[0])
 			fprintf(f, "</table>\n");
 	}

@@ -2,6 +2,7 @@
 /* Text, Markdown and JSON reports of a comparison. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
@@ -197,14 +198,58 @@ static void summary_line(FILE *f, const struct hb_comparison *cmp,
 		cmp->counts[HB_V_MISSING]);
 }
 
+struct report_row *report_rows(const struct hb_comparison *cmp)
+{
+	struct report_row *rows = calloc(cmp->n ? cmp->n : 1, sizeof(*rows));
+	const char *bench = "", *ev;
+	size_t i;
+	json_t *v;
+
+	for (i = 0; rows && i < cmp->n; i++) {
+		struct report_row *w = &rows[i];
+		const struct hb_cmp *c = &cmp->m[i];
+		const struct hb_set *ls = label_set(cmp, c);
+
+		w->c = c;
+		w->m = any_side(c);
+		if (strcmp(bench, w->m->bench)) {
+			bench = w->heading = w->m->bench;
+			constant_params(w->constant, sizeof(w->constant), ls, bench);
+		}
+		report_label(w->label, sizeof(w->label), ls, w->m);
+		report_num(w->base, sizeof(w->base), c->bmed);
+		report_num(w->cand, sizeof(w->cand), c->cmed);
+		pct_str(w->change, sizeof(w->change), c->change);
+		ci_str(w->ci, sizeof(w->ci), c);
+		p_str(w->p, sizeof(w->p), c->p);
+		num_str(w->threshold, sizeof(w->threshold), "%g%%", c->threshold);
+		if (!c->b || !c->c || c->b->kind != HB_KIND_HEADLINE)
+			continue;
+		json_object_foreach(c->b->counters, ev, v) {
+			struct report_counter *k = &w->counters[w->ncounters];
+
+			if (w->ncounters == REPORT_MAX_COUNTERS)
+				break;
+			k->event = ev;
+			k->base = counter(c->b, ev);
+			k->cand = counter(c->c, ev);
+			if (isnan(k->base) || isnan(k->cand) || (k->base == 0 && k->cand == 0))
+				continue;
+			k->shown = report_counter_shown(c, ev, k->base, k->cand);
+			w->ncounters++;
+		}
+	}
+	return rows;
+}
+
 void report_text(FILE *f, const struct report *r)
 {
-	char lab[512], b[32], k[32], ch[32], ci[48], p[32], cst[256];
-	size_t i, j, w;
+	char b[32], k[32];
+	size_t i, j, w, c;
 
 	for (j = 0; j < r->ncmp; j++) {
 		const struct hb_comparison *cmp = &r->cmp[j];
-		const char *bench = "";
+		struct report_row *rows = report_rows(cmp);
 
 		if (r->ncmp > 1)
 			fprintf(f, "hmmbench compare: candidate %zu of %zu\n", j + 1, r->ncmp);
@@ -215,53 +260,35 @@ void report_text(FILE *f, const struct report *r)
 		if (cmp->problem[0])
 			fprintf(f, "WARNING: %s\n", cmp->problem);
 		rules(f, r, "");
-		w = 20;
-		for (i = 0; i < cmp->n; i++) {
-			report_label(lab, sizeof(lab), label_set(cmp, &cmp->m[i]),
-				     any_side(&cmp->m[i]));
-			if (strlen(lab) > w)
-				w = strlen(lab);
-		}
-		for (i = 0; i < cmp->n; i++) {
-			const struct hb_cmp *c = &cmp->m[i];
-			const struct hb_metric *m = any_side(c);
-			const char *ev;
-			json_t *v;
+		for (i = 0, w = 20; rows && i < cmp->n; i++)
+			w = strlen(rows[i].label) > w ? strlen(rows[i].label) : w;
+		for (i = 0; rows && i < cmp->n; i++) {
+			const struct report_row *x = &rows[i];
 			int shown = 0;
 
-			if (strcmp(bench, m->bench)) {
-				bench = m->bench;
-				constant_params(cst, sizeof(cst),
-						label_set(cmp, c), bench);
-				fprintf(f, "\n%s%s%s%s\n", bench, cst[0] ? " (" : "",
-					cst, cst[0] ? ")" : "");
+			if (x->heading) {
+				fprintf(f, "\n%s%s%s%s\n", x->heading, x->constant[0] ? " (" : "",
+					x->constant, x->constant[0] ? ")" : "");
 				fprintf(f, "  %-*s %12s %12s %8s %16s %8s  %s\n",
 					(int)w, "metric", "baseline", "candidate",
 					"change", "95% CI ratio", "p", "verdict");
 			}
 			fprintf(f, "  %-*s %12s %12s %8s %16s %8s  %-11s %s\n", (int)w,
-				report_label(lab, sizeof(lab), label_set(cmp, c), m),
-				report_num(b, sizeof(b), c->bmed),
-				report_num(k, sizeof(k), c->cmed),
-				pct_str(ch, sizeof(ch), c->change),
-				ci_str(ci, sizeof(ci), c),
-				p_str(p, sizeof(p), c->p),
-				c->verdict == HB_V_REGRESSED ? "REGRESSED" :
-				hb_verdict_name(c->verdict), c->reason);
-			if (!c->b || !c->c || c->b->kind != HB_KIND_HEADLINE)
-				continue;
-			json_object_foreach(c->b->counters, ev, v) {
-				double cb = counter(c->b, ev), cc = counter(c->c, ev);
-
-				if (!report_counter_shown(c, ev, cb, cc))
+				x->label, x->base, x->cand, x->change, x->ci, x->p,
+				x->c->verdict == HB_V_REGRESSED ? "REGRESSED" :
+				hb_verdict_name(x->c->verdict), x->c->reason);
+			for (c = 0; c < x->ncounters; c++) {
+				if (!x->counters[c].shown)
 					continue;
 				fprintf(f, "%s%s/op %s -> %s", shown++ ? "   " : "      ",
-					ev, report_num(b, sizeof(b), cb),
-					report_num(k, sizeof(k), cc));
+					x->counters[c].event,
+					report_num(b, sizeof(b), x->counters[c].base),
+					report_num(k, sizeof(k), x->counters[c].cand));
 			}
 			if (shown)
 				fputc('\n', f);
 		}
+		free(rows);
 		fputc('\n', f);
 		summary_line(f, cmp, "");
 		if (j + 1 < r->ncmp)
@@ -280,13 +307,13 @@ static void md_escape(FILE *f, const char *s)
 
 void report_markdown(FILE *f, const struct report *r)
 {
-	char lab[512], b[32], k[32], ch[32], ci[48], p[32], cst[256];
-	size_t i, j;
+	char b[32], k[32];
+	size_t i, j, c;
 
 	fprintf(f, "# hmmbench compare\n\n");
 	for (j = 0; j < r->ncmp; j++) {
 		const struct hb_comparison *cmp = &r->cmp[j];
-		const char *bench = "";
+		struct report_row *rows = report_rows(cmp);
 
 		if (r->ncmp > 1)
 			fprintf(f, "## Candidate %zu: `%s`\n\n", j + 1, cmp->cand->label);
@@ -302,47 +329,36 @@ void report_markdown(FILE *f, const struct report *r)
 		summary_line(f, cmp, "- ");
 		fputc('\n', f);
 		rules(f, r, "");
-		for (i = 0; i < cmp->n; i++) {
-			const struct hb_cmp *c = &cmp->m[i];
-			const struct hb_metric *m = any_side(c);
-			const char *ev;
-			json_t *v;
+		for (i = 0; rows && i < cmp->n; i++) {
+			const struct report_row *x = &rows[i];
+			bool reg = x->c->verdict == HB_V_REGRESSED;
 			int shown = 0;
 
-			if (strcmp(bench, m->bench)) {
-				bench = m->bench;
-				constant_params(cst, sizeof(cst), label_set(cmp, c), bench);
-				fprintf(f, "\n### %s%s%s%s\n\n", bench, cst[0] ? " (" : "",
-					cst, cst[0] ? ")" : "");
+			if (x->heading) {
+				fprintf(f, "\n### %s%s%s%s\n\n", x->heading, x->constant[0] ? " (" : "",
+					x->constant, x->constant[0] ? ")" : "");
 				fprintf(f, "| metric | baseline | candidate | change | 95%% CI ratio | p | verdict | counters per op |\n");
 				fprintf(f, "| --- | ---: | ---: | ---: | --- | ---: | --- | --- |\n");
 			}
 			fputs("| ", f);
-			md_escape(f, report_label(lab, sizeof(lab), label_set(cmp, c), m));
-			fprintf(f, " | %s | %s | %s | %s | %s | %s%s%s: ",
-				report_num(b, sizeof(b), c->bmed),
-				report_num(k, sizeof(k), c->cmed),
-				pct_str(ch, sizeof(ch), c->change),
-				ci_str(ci, sizeof(ci), c), p_str(p, sizeof(p), c->p),
-				c->verdict == HB_V_REGRESSED ? "**" : "",
-				hb_verdict_name(c->verdict),
-				c->verdict == HB_V_REGRESSED ? "**" : "");
-			md_escape(f, c->reason);
+			md_escape(f, x->label);
+			fprintf(f, " | %s | %s | %s | %s | %s | %s%s%s: ", x->base, x->cand,
+				x->change, x->ci, x->p, reg ? "**" : "",
+				hb_verdict_name(x->c->verdict), reg ? "**" : "");
+			md_escape(f, x->c->reason);
 			fputs(" | ", f);
-			if (c->b && c->c && c->b->kind == HB_KIND_HEADLINE) {
-				json_object_foreach(c->b->counters, ev, v) {
-					double cb = counter(c->b, ev), cc = counter(c->c, ev);
-
-					if (!report_counter_shown(c, ev, cb, cc))
-						continue;
-					fputs(shown++ ? "; " : "", f);
-					md_escape(f, ev);
-					fprintf(f, "/op %s → %s", report_num(b, sizeof(b), cb),
-						report_num(k, sizeof(k), cc));
-				}
+			for (c = 0; c < x->ncounters; c++) {
+				if (!x->counters[c].shown)
+					continue;
+				fputs(shown++ ? "; " : "", f);
+				md_escape(f, x->counters[c].event);
+				fprintf(f, "/op %s → %s",
+					report_num(b, sizeof(b), x->counters[c].base),
+					report_num(k, sizeof(k), x->counters[c].cand));
 			}
 			fputs(" |\n", f);
 		}
+		free(rows);
 		fputc('\n', f);
 	}
 }
@@ -374,9 +390,7 @@ static json_t *side_json(const struct hb_metric *m, double med)
 		n += m->n[r];
 	return json_pack("{so sI sI ss}", "median", num(med),
 			 "rounds", (json_int_t)m->nrounds, "n", (json_int_t)n,
-			 "status", m->state == HB_ST_OK ? "ok" :
-			 m->state == HB_ST_UNSUPPORTED ? "unsupported" :
-			 m->state == HB_ST_FAILED ? "failed" : "incomplete");
+			 "status", hb_status_name(m->state));
 }
 
 static json_t *cmp_json(const struct hb_cmp *c)

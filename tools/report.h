@@ -15,6 +15,31 @@ struct report {
 	double alpha;
 };
 
+/*
+ * One row of a comparison's table, computed once and formatted as text,
+ * Markdown, JSON or HTML: the cells as shown, the counters beside it.
+ */
+#define REPORT_MAX_COUNTERS	16
+struct report_counter {
+	const char *event;
+	double base, cand;
+	bool shown;		/* text and Markdown: changed, or beside a verdict */
+};
+
+struct report_row {
+	const struct hb_cmp *c;
+	const struct hb_metric *m;	/* either side's */
+	const char *heading;		/* the first row of a benchmark: its name */
+	char constant[256];		/* ... and the params all its rows share */
+	char label[512];		/* name and the params that vary */
+	char base[32], cand[32], change[32], ci[48], p[32], threshold[32];
+	size_t ncounters;
+	struct report_counter counters[REPORT_MAX_COUNTERS];
+};
+
+/* The rows of @cmp, in its order; NULL on out of memory. Free with free(). */
+struct report_row *report_rows(const struct hb_comparison *cmp);
+
 void report_text(FILE *f, const struct report *r);
 void report_markdown(FILE *f, const struct report *r);
 json_t *report_json(const struct report *r);

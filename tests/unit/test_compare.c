@@ -107,7 +107,7 @@ TEST(set_load_directory_of_rounds)
 		CHECK(json_is_number(pf) && json_number_value(pf) == 1);
 	}
 	m = hb_set_find(&s, THP);
-	CHECK(m && m->state == HB_ST_UNSUPPORTED && m->nrounds == 0);
+	CHECK(m && m->state == HB_STATUS_UNSUPPORTED && m->nrounds == 0);
 	m = hb_set_find(&s, "fork/ns_per_entry:variant=plain,cpu_node=0,mem_node=0");
 	CHECK(m && m->kind == HB_KIND_SUMMARY && m->nrounds == 5 && m->n[0] == 1);
 	CHECK(hb_set_unfit(&s, err, sizeof(err)) == NULL);
@@ -365,7 +365,7 @@ TEST(thresholds_file)
 /* every 5/5 split of ten rounds of one kernel: C(10, 5) = 252 */
 TEST(aa_noise_over_splits)
 {
-	struct hb_set a, b;
+	struct hb_set a = { 0 }, b = { 0 };
 	const struct hb_metric *ma, *mb;
 	double noise, typical;
 	size_t splits;
@@ -464,7 +464,7 @@ static void mset_make(struct mset *ms, const char *setting, size_t nm,
 		m->params = ids[i] + 4;
 		m->kind = HB_KIND_HEADLINE;
 		m->dir = HB_LOWER_IS_BETTER;
-		m->state = HB_ST_OK;
+		m->state = HB_STATUS_OK;
 		m->seen = m->nrounds = nr;
 		m->x = ms->x[i];
 		m->n = ms->n[i];
@@ -491,13 +491,16 @@ static int rules(struct hb_thresholds *t, const char *text)
 	return ret;
 }
 
+/* The verdict of metric 0 under the rules @text; *@out keeps its fields
+ * (the rule it points to lives until the next call) */
 static enum hb_verdict verdict_of(struct mset *a, struct mset *b,
 				  const char *text, struct hb_cmp *out)
 {
-	struct hb_thresholds t;
+	static struct hb_thresholds t;
 	struct hb_comparison c;
 	enum hb_verdict v = HB_V_COUNT;
 
+	hb_thresholds_free(&t);
 	if (rules(&t, text))
 		return v;
 	if (!hb_compare(&a->s, &b->s, &t, NULL, HB_ALPHA_DEFAULT, &c, err, sizeof(err))) {
@@ -506,7 +509,6 @@ static enum hb_verdict verdict_of(struct mset *a, struct mset *b,
 			*out = c.m[0];
 	}
 	hb_comparison_free(&c);
-	hb_thresholds_free(&t);
 	return v;
 }
 

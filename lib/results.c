@@ -9,6 +9,56 @@
 
 #include "results.h"
 
+static const char *const status_names[HB_NR_STATUS] = {
+	[HB_STATUS_INCOMPLETE] = "incomplete", [HB_STATUS_OK] = "ok",
+	[HB_STATUS_UNSUPPORTED] = "unsupported", [HB_STATUS_FAILED] = "failed",
+};
+
+static const char *const mode_names[HB_NR_MODES] = {
+	[HB_MODE_KVM] = "kvm", [HB_MODE_TCG] = "tcg", [HB_MODE_ICOUNT] = "icount",
+	[HB_MODE_HOST] = "host",
+};
+
+const char *hb_status_name(enum hb_status s)
+{
+	return s < HB_NR_STATUS ? status_names[s] : "?";
+}
+
+int hb_status_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < HB_NR_STATUS; i++)
+		if (!strcmp(name, status_names[i]))
+			return i;
+	return -1;
+}
+
+int hb_status_rank(enum hb_status s)
+{
+	static const int rank[HB_NR_STATUS] = {
+		[HB_STATUS_OK] = 0, [HB_STATUS_UNSUPPORTED] = 1,
+		[HB_STATUS_INCOMPLETE] = 2, [HB_STATUS_FAILED] = 3,
+	};
+
+	return s < HB_NR_STATUS ? rank[s] : 3;
+}
+
+const char *hb_mode_name(enum hb_mode m)
+{
+	return m < HB_NR_MODES ? mode_names[m] : "?";
+}
+
+int hb_mode_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < HB_NR_MODES; i++)
+		if (!strcmp(name, mode_names[i]))
+			return i;
+	return -1;
+}
+
 /* NaN and infinities have no JSON form: they become null. */
 static json_t *num(double v)
 {
@@ -152,14 +202,14 @@ static json_t *need(struct vctx *v, const json_t *obj, const char *path,
 }
 
 static int one_of(struct vctx *v, const json_t *obj, const char *path,
-		  const char *key, const char *const *allowed)
+		  const char *key, const char *const *allowed, int n)
 {
 	json_t *j = need(v, obj, path, key, T_STR);
 	int i;
 
 	if (!j)
 		return -1;
-	for (i = 0; allowed[i]; i++)
+	for (i = 0; i < n; i++)
 		if (!strcmp(json_string_value(j), allowed[i]))
 			return i;
 	return bad(v, path, "%s \"%s\" is not a known value", key,
@@ -176,7 +226,7 @@ static int check_metric(struct vctx *v, const json_t *m, const char *path)
 		return bad(v, path, "expected an object");
 	if (!need(v, m, path, "value", T_NUM | T_NULL) ||
 	    !need(v, m, path, "unit", T_STR) ||
-	    one_of(v, m, path, "direction", directions) < 0)
+	    one_of(v, m, path, "direction", directions, 2) < 0)
 		return -1;
 	return 0;
 }
@@ -184,14 +234,11 @@ static int check_metric(struct vctx *v, const json_t *m, const char *path)
 static int check_point(struct vctx *v, const json_t *pt, const char *path,
 		       int partial)
 {
-	static const char *const status[] = {
-		"ok", "unsupported", "failed", "incomplete", NULL
-	};
 	static const char *const stat_keys[] = {
 		"median", "mean", "stddev", "cov", "min", "max", "p50", "p90",
 		"p99", "ci95_lo", "ci95_hi", NULL
 	};
-	json_t *samples, *stats, *metrics, *val;
+	json_t *samples, *stats, *metrics, *series, *val;
 	const char *key;
 	char p[256];
 	size_t i;
@@ -199,7 +246,7 @@ static int check_point(struct vctx *v, const json_t *pt, const char *path,
 
 	if (!json_is_object(pt))
 		return bad(v, path, "expected an object");
-	st = one_of(v, pt, path, "status", status);
+	st = one_of(v, pt, path, "status", status_names, HB_NR_STATUS);
 	if (st < 0 || !need(v, pt, path, "params", T_OBJ) ||
 	    !need(v, pt, path, "unit", T_STR) ||
 	    !need(v, pt, path, "samples", T_ARR) ||
@@ -208,9 +255,10 @@ static int check_point(struct vctx *v, const json_t *pt, const char *path,
 		return -1;
 	samples = json_object_get(pt, "samples");
 	metrics = json_object_get(pt, "metrics");
-	if (st == 3 && !partial)
+	if (st == HB_STATUS_INCOMPLETE && !partial)
 		return bad(v, path, "status \"incomplete\" in a finished run");
-	if ((st == 1 || st == 2) && !need(v, pt, path, "reason", T_STR))
+	if ((st == HB_STATUS_UNSUPPORTED || st == HB_STATUS_FAILED) &&
+	    !need(v, pt, path, "reason", T_STR))
 		return -1;
 	json_array_foreach(samples, i, val) {
 		if (!json_is_number(val)) {
@@ -218,7 +266,7 @@ static int check_point(struct vctx *v, const json_t *pt, const char *path,
 			return bad(v, p, "expected a number");
 		}
 	}
-	if (st == 0) {
+	if (st == HB_STATUS_OK) {
 		if (!json_array_size(samples))
 			return bad(v, path, "status ok without samples");
 		stats = need(v, pt, path, "stats", T_OBJ);
@@ -235,6 +283,22 @@ static int check_point(struct vctx *v, const json_t *pt, const char *path,
 		snprintf(p, sizeof(p), "%s.metrics.%s", path, key);
 		if (check_metric(v, val, p))
 			return -1;
+	}
+	/* optional: derived sample series, each a distribution of its own */
+	series = json_object_get(pt, "series");
+	if (series && !json_is_object(series))
+		return bad(v, path, "series: expected an object");
+	json_object_foreach(series, key, val) {
+		json_t *x;
+
+		snprintf(p, sizeof(p), "%s.series.%s", path, key);
+		if (!json_is_object(val) || !need(v, val, p, "unit", T_STR) ||
+		    one_of(v, val, p, "direction", directions, 2) < 0 ||
+		    !need(v, val, p, "samples", T_ARR))
+			return json_is_object(val) ? -1 : bad(v, p, "expected an object");
+		json_array_foreach(json_object_get(val, "samples"), i, x)
+			if (!json_is_number(x))
+				return bad(v, p, "samples[%zu]: expected a number", i);
 	}
 	return 0;
 }
@@ -272,10 +336,7 @@ static int check_bench(struct vctx *v, const json_t *b, const char *path,
 
 static int check_context(struct vctx *v, const json_t *c)
 {
-	static const char *const modes[] = {
-		"kvm", "tcg", "icount", "host", NULL
-	};
-	static const char *const units[] = { "ns", "guest-instructions", NULL };
+	static const char *const units[] = { "ns", "guest-instructions" };
 	const char *path = "context";
 	int mode, unit;
 
@@ -293,22 +354,20 @@ static int check_context(struct vctx *v, const json_t *c)
 	    !need(v, json_object_get(c, "timer_overhead"),
 		  "context.timer_overhead", "median", T_NUM))
 		return -1;
-	mode = one_of(v, c, path, "mode", modes);
-	unit = one_of(v, c, path, "time_unit", units);
+	mode = one_of(v, c, path, "mode", mode_names, HB_NR_MODES);
+	unit = one_of(v, c, path, "time_unit", units, 2);
 	if (mode < 0 || unit < 0)
 		return -1;
 	/* icount time is a count of guest instructions, never nanoseconds */
-	if ((mode == 2) != (unit == 1))
+	if ((mode == HB_MODE_ICOUNT) != (unit == 1))
 		return bad(v, "context.time_unit", "\"%s\" does not go with mode \"%s\"",
-			   units[unit], modes[mode]);
+			   units[unit], mode_names[mode]);
 	return 0;
 }
 
 int hb_results_validate(const json_t *root, char *err, size_t errlen)
 {
-	static const char *const status[] = {
-		"complete", "partial", "failed", NULL
-	};
+	static const char *const status[] = { "complete", "partial", "failed" };
 	struct vctx vc = { err, errlen }, *v = &vc;
 	json_t *schema, *ver, *ctx, *benches, *b;
 	char p[64];
@@ -328,7 +387,7 @@ int hb_results_validate(const json_t *root, char *err, size_t errlen)
 		return bad(v, "schema_version", "%" JSON_INTEGER_FORMAT
 			   " is not supported (this reader knows %d)",
 			   json_integer_value(ver), HB_SCHEMA_VERSION);
-	st = one_of(v, root, "(top)", "status", status);
+	st = one_of(v, root, "(top)", "status", status, 3);
 	if (st < 0 || !need(v, root, "(top)", "start_time", T_STR) ||
 	    !need(v, root, "(top)", "end_time", T_STR | T_NULL) ||
 	    !need(v, root, "(top)", "context", T_OBJ) ||

@@ -15,6 +15,14 @@
 #include "results.h"
 #include "stats.h"
 
+/* sets.c: an error message into @err (@len bytes); returns -1 */
+int hb_err(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The string member @key of @obj, "" if absent. */
+const char *hb_str(const json_t *obj, const char *key);
+/* strcmp() equal, NULL counting as "". */
+bool hb_same(const char *a, const char *b);
+
 #define HB_ALPHA_DEFAULT	0.01
 /*
  * The effect compare asks for where no thresholds rule applies (a mode
@@ -28,7 +36,6 @@ enum hb_kind {
 	HB_KIND_SUMMARY,	/* a benchmark's summary metric: one per round */
 };
 
-enum hb_state { HB_ST_OK, HB_ST_UNSUPPORTED, HB_ST_FAILED, HB_ST_INCOMPLETE };
 
 /* One metric of a set, gathered over its rounds. */
 struct hb_metric {
@@ -38,7 +45,7 @@ struct hb_metric {
 	const char *op;		/* the benchmark's op: page, access, fork */
 	enum hb_kind kind;
 	enum hb_direction dir;
-	enum hb_state state;
+	enum hb_status state;
 	const char *reason;	/* why not ok (from the first such round) */
 	size_t seen;		/* rounds that have the metric (value or null) */
 	size_t nrounds;		/* rounds with a value: x[0..nrounds-1] */
@@ -188,5 +195,41 @@ void hb_comparison_free(struct hb_comparison *cmp);
 #define HB_NOISE_SPLITS		1000
 double hb_aa_noise(const struct hb_metric *a, const struct hb_metric *b,
 		   double *typical, size_t *splits);
+
+/* A metric's threshold from A/A pairs: its largest noise among them. */
+#define HB_NOISE_MAX_PAIRS	64
+struct hb_noise_rule {
+	char *id;
+	double percent;		/* the threshold: max, rounded up to 0.1% */
+	double max, median;	/* over the pairs, percent */
+	size_t pairs;		/* pairs that had the metric */
+	double per_pair[HB_NOISE_MAX_PAIRS];
+};
+
+struct hb_noise {
+	char setting[32], kernel[128];
+	size_t npairs, rounds[2];
+	size_t nrules;
+	struct hb_noise_rule *rules;
+};
+
+/*
+ * The noise of @npairs A/A pairs, @args the two sets of each in turn; all
+ * one kernel in one setting. @run_line names the run options (from the
+ * first set) into @run. 0, or -1 with the reason in @err.
+ */
+int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs,
+		      void (*run_line)(char *, size_t, const struct hb_set *),
+		      char *run, size_t runlen, char *err, size_t len);
+void hb_noise_free(struct hb_noise *z);
+
+/*
+ * Writes @rules as the thresholds of @setting to @path (stdout if NULL):
+ * the file's other settings' rules and their provenance lines are kept,
+ * this setting's replaced, under "# SETTING: @provenance".
+ */
+int hb_thresholds_write(const char *path, const char *setting,
+			const char *provenance, const struct hb_noise_rule *rules,
+			size_t n, char *err, size_t len);
 
 #endif

@@ -18,6 +18,27 @@
 
 enum hb_direction { HB_LOWER_IS_BETTER, HB_HIGHER_IS_BETTER };
 
+/*
+ * A point's status, the one list: its names are what results.json holds.
+ * Incomplete (not measured to the end: interrupted) is 0, what a new
+ * point is; the order is also how bad a status is, ok the best.
+ */
+enum hb_status {
+	HB_STATUS_INCOMPLETE, HB_STATUS_OK, HB_STATUS_UNSUPPORTED,
+	HB_STATUS_FAILED, HB_NR_STATUS
+};
+const char *hb_status_name(enum hb_status s);
+/* The status named @name, or -1. */
+int hb_status_parse(const char *name);
+/* Which of two statuses outweighs the other: failed, incomplete, unsupported, ok. */
+int hb_status_rank(enum hb_status s);
+
+/* The modes a run is taken in, the one list (docs/results-schema.md). */
+enum hb_mode { HB_MODE_KVM, HB_MODE_TCG, HB_MODE_ICOUNT, HB_MODE_HOST, HB_NR_MODES };
+const char *hb_mode_name(enum hb_mode m);
+/* The mode named @name, or -1. */
+int hb_mode_parse(const char *name);
+
 json_t *hb_stats_json(const struct hb_stats *st);
 json_t *hb_metric_json(double value, const char *unit, enum hb_direction dir);
 

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The harness's own state and the functions its files share (clock.c,
+ * meter.c, threads.c, data.c, point.c, kmsg.c, run.c); benchmarks see
+ * hmmbench.h only.
+ */
+#ifndef HMMBENCH_INTERNAL_H
+#define HMMBENCH_INTERNAL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "counters.h"
+#include "harness.h"
+
+struct bench_state;
+
+/* A derived sample series (hb_sample): one value per sample, a name. */
+struct series {
+	char name[64];
+	char unit[64];
+	enum hb_direction dir;
+	double *v;
+	size_t n, cap;
+};
+
+struct hb_meter {
+	struct hb_counters ctr;
+	uint64_t t0;
+	double *s;		/* samples of this pass, per op */
+	size_t n, cap;
+	double ops, regions;
+	double merged[HB_NR_EVENTS];	/* counts of finished worker threads */
+	struct series ser[HB_MAX_SERIES];
+	size_t nser;
+	bool nomem;
+};
+
+struct pt_state {
+	struct hb_point pt;	/* first: the benchmark's pointer is ours */
+	struct bench_state *b;
+	enum hb_status status;
+	char reason[512];
+	double *samples;
+	size_t n, cap;
+	double ops, regions, ctr[HB_NR_EVENTS];
+	struct hb_stats st;
+	json_t *metrics;
+	struct series ser[HB_MAX_SERIES];	/* over the kept visits */
+	size_t nser;
+};
+
+struct bench_state {
+	const struct hb_bench *bench;
+	struct pt_state *pts;
+	size_t npts;
+	bool started;
+	json_t *summary, *warnings;
+};
+
+/* The run: one per process. */
+struct hb_run_state {
+	const struct hb_opts *o;
+	struct bench_state *bs;
+	json_t *context;
+	char start[32];
+	double overhead;		/* timer overhead subtracted, time units */
+	double mono_overhead;		/* the same for hb_begin_mono() */
+	double tick;			/* time units per clock tick */
+	bool tsc;			/* the clock is rdtsc, else clock_gettime */
+	double baseline[HB_NR_EVENTS];	/* counts of one empty region */
+	struct hb_meter meter;		/* the main thread's */
+	pthread_mutex_t lock;
+	size_t dmesg_seen;
+	bool dmesg_ok;
+};
+
+extern struct hb_run_state hb_rs;
+extern volatile sig_atomic_t hb_stop_signal;
+
+static inline uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * The sample clock. rdtsc costs a few instructions where clock_gettime()
+ * costs dozens, which matters against a restore fault of a few thousand;
+ * lfence keeps it from being hoisted over the timed code.
+ */
+static inline uint64_t now(void)
+{
+	uint32_t lo, hi;
+
+	if (!hb_rs.tsc)
+		return mono_ns();
+	asm volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi) :: "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* clock.c: the sample clock, the timer overhead and empty-region counts */
+int hb_calibrate(void);
+/* meter.c */
+void hb_meter_start(struct hb_meter *m);
+void hb_meter_counts(struct hb_meter *m, double v[HB_NR_EVENTS]);
+int hb_series_add(struct series *ser, size_t *n, const char *name,
+		  const char *unit, enum hb_direction dir, double v);
+void hb_series_free(struct series *ser, size_t *n);
+/* point.c */
+void hb_point_name(const struct pt_state *p, char *buf, size_t len);
+void hb_utc_now(char *buf, size_t len);
+json_t *hb_results_json(const char *status, bool finished);
+int hb_write_results(const char *status, bool finished);
+/* kmsg.c: the kernel reports in dmesg after the first @skip, into @out */
+size_t hb_kmsg_reports(size_t skip, json_t *out);
+
+#endif

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The timing meter: regions timed and counted (hb_begin/hb_end), reference
+ * regions, CLOCK_MONOTONIC regions, fork() timed, derived sample series.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+void hb_begin(struct hb_meter *m)
+{
+	hb_counters_enable(&m->ctr);
+	m->t0 = now();
+}
+
+/* One sample of @t time units (overhead not yet subtracted) for @nops ops. */
+static void record(struct hb_meter *m, double t, double overhead,
+		   unsigned long nops)
+{
+	double *s;
+
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 1024;
+		s = realloc(m->s, m->cap * sizeof(*s));
+		if (!s) {
+			m->nomem = true;
+			m->n = 0;
+			return;
+		}
+		m->s = s;
+	}
+	m->s[m->n++] = (t - overhead) / (nops ? nops : 1);
+	m->ops += nops;
+	m->regions++;
+}
+
+/* Appends @v to the series @name of @ser[0..*n), made on first use. */
+int hb_series_add(struct series *ser, size_t *n, const char *name,
+		      const char *unit, enum hb_direction dir, double v)
+{
+	struct series *x;
+	double *grown;
+	size_t i;
+
+	for (i = 0; i < *n && strcmp(ser[i].name, name); i++)
+		;
+	if (i == *n) {
+		if (i == HB_MAX_SERIES)
+			return -ENOSPC;
+		ser[i] = (struct series){ .dir = dir };
+		snprintf(ser[i].name, sizeof(ser[i].name), "%s", name);
+		snprintf(ser[i].unit, sizeof(ser[i].unit), "%s", unit);
+		(*n)++;
+	}
+	x = &ser[i];
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 64;
+		grown = realloc(x->v, x->cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		x->v = grown;
+	}
+	x->v[x->n++] = v;
+	return 0;
+}
+
+void hb_series_free(struct series *ser, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		free(ser[i].v);
+	*n = 0;
+}
+
+void hb_sample(struct hb_meter *m, const char *name, double value,
+	       const char *unit, enum hb_direction dir)
+{
+	if (hb_series_add(m->ser, &m->nser, name, unit, dir, value))
+		m->nomem = true;
+}
+
+double hb_last_sample(const struct hb_meter *m)
+{
+	return m->n ? m->s[m->n - 1] : NAN;
+}
+
+void hb_begin_ref(struct hb_meter *m)
+{
+	m->t0 = now();
+}
+
+double hb_end_ref(struct hb_meter *m, unsigned long nops)
+{
+	uint64_t t1 = now();
+
+	return ((double)(t1 - m->t0) * hb_rs.tick - hb_rs.overhead) /
+	       (nops ? nops : 1);
+}
+
+void hb_end(struct hb_meter *m, unsigned long nops)
+{
+	uint64_t t1 = now();
+
+	hb_counters_disable(&m->ctr);
+	record(m, (double)(t1 - m->t0) * hb_rs.tick, hb_rs.overhead, nops);
+}
+
+uint64_t hb_begin_mono(struct hb_meter *m)
+{
+	hb_counters_enable(&m->ctr);
+	m->t0 = mono_ns();
+	return m->t0;
+}
+
+uint64_t hb_end_mono(struct hb_meter *m, unsigned long nops)
+{
+	uint64_t t1 = mono_ns();
+
+	hb_counters_disable(&m->ctr);
+	record(m, (double)(t1 - m->t0), hb_rs.mono_overhead, nops);
+	return t1;
+}
+
+double hb_mono_overhead(void)
+{
+	return hb_rs.mono_overhead;
+}
+
+uint64_t hb_clock_mono(void)
+{
+	return mono_ns();
+}
+
+/* fork() timed as a recorded region, or as a reference (*@t, uncounted) */
+static pid_t fork_timed(struct hb_meter *m, unsigned long nops, double *t,
+			int (*child)(void *arg), void *arg)
+{
+	struct sched_param rt = { .sched_priority = 1 }, other = { 0 };
+	bool fifo;
+	pid_t pid;
+	int err;
+
+	/* if not permitted (not root), fork is timed without it */
+	fifo = !sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &rt);
+	if (t)
+		hb_begin_ref(m);
+	else
+		hb_begin(m);
+	pid = fork();
+	if (!pid)
+		_exit(child(arg));
+	err = errno;
+	if (t)
+		*t = hb_end_ref(m, nops);
+	else
+		hb_end(m, nops);
+	if (fifo)
+		sched_setscheduler(0, SCHED_OTHER, &other);
+	return pid < 0 ? -err : pid;
+}
+
+pid_t hb_fork(struct hb_meter *m, unsigned long nops,
+	      int (*child)(void *arg), void *arg)
+{
+	return fork_timed(m, nops, NULL, child, arg);
+}
+
+pid_t hb_fork_ref(struct hb_meter *m, double *t, unsigned long nops,
+		  int (*child)(void *arg), void *arg)
+{
+	return fork_timed(m, nops, t, child, arg);
+}
+
+void hb_meter_counts(struct hb_meter *m, double v[HB_NR_EVENTS])
+{
+	int ev;
+
+	hb_counters_read(&m->ctr, v);
+	for (ev = 0; ev < HB_NR_EVENTS; ev++)
+		v[ev] += m->merged[ev];
+}
+
+long long hb_meter_faults(struct hb_meter *m)
+{
+	double v[HB_NR_EVENTS];
+
+	hb_meter_counts(m, v);
+	return isnan(v[HB_EV_PAGE_FAULTS]) ? -1 : (long long)v[HB_EV_PAGE_FAULTS];
+}
+
+void hb_meter_start(struct hb_meter *m)
+{
+	hb_counters_reset(&m->ctr);
+	memset(m->merged, 0, sizeof(m->merged));
+	m->n = 0;
+	m->ops = m->regions = 0;
+	hb_series_free(m->ser, &m->nser);
+	m->nomem = false;
+}

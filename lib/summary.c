@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The text summary of a results file: every point, summary and ratio. */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "summary.h"
+
+static void print_params(const json_t *params, FILE *f)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)params, key, v) {
+		if (json_is_string(v))
+			fprintf(f, " %s=%s", key, json_string_value(v));
+		else
+			fprintf(f, " %s=%" JSON_INTEGER_FORMAT, key, json_integer_value(v));
+	}
+}
+
+/* "value unit" of one side of a ratio. */
+static void side_text(const json_t *side, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.6g %s", json_number_value(json_object_get(side, "value")),
+		 json_string_value(json_object_get(side, "unit")));
+}
+
+static void params_text(const json_t *params, char *buf, size_t len)
+{
+	FILE *pf = fmemopen(buf, len, "w");
+
+	buf[0] = '\0';
+	if (pf) {
+		print_params(params, pf);
+		fclose(pf);
+	}
+}
+
+/* Summary metrics that are ratios of two sides (hb_summary_ratio), as a table. */
+static void print_ratios(const json_t *b, FILE *f)
+{
+	enum { NAME, PARAMS, NLABEL, NVALUE, DLABEL, DVALUE, NCOLS };
+	static const char *const head[NCOLS] = {
+		"metric", "params", "numerator", "", "denominator", ""
+	};
+	int w[NCOLS] = { 0 }, c, pass;
+	char cell[NCOLS][256];
+	const json_t *m, *nu, *de;
+	size_t k, n = 0;
+
+	/* the first pass measures the columns, the second prints */
+	for (pass = 0; pass < 2; pass++) {
+		json_array_foreach(json_object_get(b, "summary"), k, m) {
+			nu = json_object_get(m, "numerator");
+			de = json_object_get(m, "denominator");
+			if (!nu || !de)
+				continue;
+			if (pass && !n++) {
+				fprintf(f, "%s ratios (numerator / denominator, of medians):\n ",
+					json_string_value(json_object_get(b, "name")));
+				for (c = 0; c < NCOLS; c++)
+					fprintf(f, " %-*s", w[c], head[c]);
+				fprintf(f, " ratio\n");
+			}
+			snprintf(cell[NAME], sizeof(cell[NAME]), "%s",
+				 json_string_value(json_object_get(m, "name")));
+			params_text(json_object_get(m, "params"), cell[PARAMS], sizeof(cell[PARAMS]));
+			snprintf(cell[NLABEL], sizeof(cell[NLABEL]), "%s",
+				 json_string_value(json_object_get(nu, "label")));
+			side_text(nu, cell[NVALUE], sizeof(cell[NVALUE]));
+			snprintf(cell[DLABEL], sizeof(cell[DLABEL]), "%s",
+				 json_string_value(json_object_get(de, "label")));
+			side_text(de, cell[DVALUE], sizeof(cell[DVALUE]));
+			for (c = 0; c < NCOLS; c++) {
+				/* params start with a blank */
+				const char *t = cell[c][0] == ' ' ? cell[c] + 1 : cell[c];
+				int len = strlen(t);
+
+				if (!pass)
+					w[c] = len > w[c] ? len : w[c];
+				else
+					fprintf(f, "%s%-*s", c ? " " : "  ", w[c], t);
+			}
+			if (pass)
+				fprintf(f, " %.3g\n", json_number_value(json_object_get(m, "value")));
+		}
+	}
+}
+
+static void print_all(const json_t *root, FILE *f);
+
+void hb_print_summary(const json_t *root, FILE *f)
+{
+	hb_print_headline(root, f);
+	fputc('\n', f);
+	print_all(root, f);
+}
+
+static void print_all(const json_t *root, FILE *f)
+{
+	const json_t *ctx = json_object_get(root, "context");
+	json_t *b, *p, *m, *st;
+	const char *key;
+	size_t i, k;
+
+	fprintf(f, "hmmbench %s: kernel %s, mode %s, times in %s, status %s\n",
+		json_string_value(json_object_get(ctx, "hmmbench_version")),
+		json_string_value(json_object_get(ctx, "kernel_release")),
+		json_string_value(json_object_get(ctx, "mode")),
+		json_string_value(json_object_get(ctx, "time_unit")),
+		json_string_value(json_object_get(root, "status")));
+	json_array_foreach(json_object_get(root, "benchmarks"), i, b) {
+		json_array_foreach(json_object_get(b, "points"), k, p) {
+			fprintf(f, "%s", json_string_value(json_object_get(b, "name")));
+			print_params(json_object_get(p, "params"), f);
+			st = json_object_get(p, "stats");
+			if (!st) {
+				fprintf(f, ": %s: %s\n",
+					json_string_value(json_object_get(p, "status")),
+					json_string_value(json_object_get(p, "reason")));
+				continue;
+			}
+			fprintf(f, ": median %.6g [95%% CI %.6g..%.6g] p90 %.6g p99 %.6g max %.6g %s (n=%"
+				JSON_INTEGER_FORMAT ")\n",
+				json_number_value(json_object_get(st, "median")),
+				json_number_value(json_object_get(st, "ci95_lo")),
+				json_number_value(json_object_get(st, "ci95_hi")),
+				json_number_value(json_object_get(st, "p90")),
+				json_number_value(json_object_get(st, "p99")),
+				json_number_value(json_object_get(st, "max")),
+				json_string_value(json_object_get(p, "unit")),
+				json_integer_value(json_object_get(st, "n")));
+			json_object_foreach(json_object_get(p, "metrics"), key, m)
+				fprintf(f, "    %s = %.6g %s\n", key,
+					json_number_value(json_object_get(m, "value")),
+					json_string_value(json_object_get(m, "unit")));
+			json_object_foreach(json_object_get(p, "series"), key, m)
+				fprintf(f, "    %s: median %.6g [95%% CI %.6g..%.6g] %s (n=%" JSON_INTEGER_FORMAT ")\n",
+					key,
+					json_number_value(json_object_get(json_object_get(m, "stats"), "median")),
+					json_number_value(json_object_get(json_object_get(m, "stats"), "ci95_lo")),
+					json_number_value(json_object_get(json_object_get(m, "stats"), "ci95_hi")),
+					json_string_value(json_object_get(m, "unit")),
+					json_integer_value(json_object_get(json_object_get(m, "stats"), "n")));
+		}
+		json_array_foreach(json_object_get(b, "summary"), k, m) {
+			if (json_object_get(m, "numerator"))
+				continue;
+			fprintf(f, "%s summary:", json_string_value(json_object_get(b, "name")));
+			print_params(json_object_get(m, "params"), f);
+			fprintf(f, ": %s = %.6g %s\n",
+				json_string_value(json_object_get(m, "name")),
+				json_number_value(json_object_get(m, "value")),
+				json_string_value(json_object_get(m, "unit")));
+		}
+		print_ratios(b, f);
+	}
+}
+
+/*
+ * The headline table: per benchmark the few figures a kernel developer
+ * looks at first, found by a table of specs rather than by code per
+ * benchmark. A spec picks, among a benchmark's ok points whose params
+ * match @where, the one with the largest @largest, and shows its own median
+ * (metric NULL), a metric or a series median of it; or, for a summary
+ * ratio (@summary), the one of that name with the largest @largest.
+ */
+static const struct headline_spec {
+	const char *bench, *label, *metric, *where, *largest;
+	bool series, summary;
+} headlines[] = {
+	{ "mark", "marking, per page", NULL, "state=populated,mem_node=0", "pages", false, false },
+	{ "mark", "marking a THP-backed range, per page", NULL, "state=thp,mem_node=0", "pages", false, false },
+	{ "mark", "  the split, per 2 MiB page", "thp_extra_", "state=thp,mem_node=0", "pages", false, true },
+	{ "restore", "restore: a CPU read of an exclusive page", NULL, "fault=exclusive,access=read,order=seq,mem_node=0", "pages", false, false },
+	{ "restore", "  against the cheapest (minor) fault", "ratio_to_minor_fault", "fault=exclusive,access=read,order=seq,mem_node=0", "pages", false, false },
+	{ "fork", "fork: extra per exclusive entry", "extra_", "variant=exclusive,mem_node=0", "entries", true, false },
+	{ "revoke", "revoke: access to the driver's callback", "_to_invalidate_start", "case=revoke,probe=tracepoint,delay_ns=0", "pages", true, false },
+	{ "revoke", "  in the driver", "_in_invalidate", "case=revoke,probe=tracepoint,delay_ns=0", "pages", true, false },
+	{ "revoke", "  the callback's end to the access done", "_invalidate_end_to_done", "case=revoke,probe=tracepoint,delay_ns=0", "pages", true, false },
+	{ "migrate", "exclusive/migrate: mark against MIGRATE_TO_DEV", "mark_vs_to_dev", "mem_node=0", "pages", false, true },
+	{ "migrate", "  a CPU fault against migrate_to_ram", "restore_vs_migrate_to_ram", "mem_node=0", "pages", false, true },
+	{ "migrate", "  fork with exclusive against private entries", "fork_exclusive_vs_private", "mem_node=0", "pages", false, true },
+	{ "thp_migrate", "THP migration to the device, speedup over 4 KiB", "speedup_vs_4k", "dir=to_dev,mem_node=0", "mib", true, false },
+	{ "thp_migrate", "  back to the CPU", "speedup_vs_4k", "dir=to_sys,mem_node=0", "mib", true, false },
+};
+
+/* Do @params match every "k=v" of @where? */
+static bool params_match(const json_t *params, const char *where)
+{
+	char buf[256], *tok, *save, *eq;
+	const json_t *v;
+
+	snprintf(buf, sizeof(buf), "%s", where);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		eq = strchr(tok, '=');
+		if (!eq)
+			return false;
+		*eq = '\0';
+		v = json_object_get(params, tok);
+		if (json_is_string(v) ? strcmp(json_string_value(v), eq + 1) :
+		    !json_is_integer(v) || json_integer_value(v) != atoll(eq + 1))
+			return false;
+	}
+	return true;
+}
+
+/* The value a spec names in @p (a point or a summary entry), or NAN. */
+static double spec_value(const struct headline_spec *h, const json_t *p, const char **unit)
+{
+	const char *key;
+	json_t *m;
+
+	if (h->summary || (!h->metric && !h->series)) {
+		if (h->summary) {
+			*unit = json_string_value(json_object_get(p, "unit"));
+			return json_number_value(json_object_get(p, "value"));
+		}
+		*unit = json_string_value(json_object_get(p, "unit"));
+		return json_number_value(json_object_get(json_object_get(p, "stats"), "median"));
+	}
+	json_object_foreach(json_object_get(p, h->series ? "series" : "metrics"), key, m) {
+		if (!strstr(key, h->metric))
+			continue;
+		*unit = json_string_value(json_object_get(m, "unit"));
+		return h->series ?
+			json_number_value(json_object_get(json_object_get(m, "stats"), "median")) :
+			json_number_value(json_object_get(m, "value"));
+	}
+	return NAN;
+}
+
+void hb_print_headline(const json_t *root, FILE *f)
+{
+	const json_t *ctx = json_object_get(root, "context"), *b, *p, *best;
+	const char *unit, *best_unit, *name;
+	size_t i, j, k, shown = 0;
+	long largest;
+	double v, best_v;
+
+	fprintf(f, "hmmbench %s: kernel %s, mode %s (times in %s), status %s\n",
+		json_string_value(json_object_get(ctx, "hmmbench_version")),
+		json_string_value(json_object_get(ctx, "kernel_release")),
+		json_string_value(json_object_get(ctx, "mode")),
+		json_string_value(json_object_get(ctx, "time_unit")),
+		json_string_value(json_object_get(root, "status")));
+	for (i = 0; i < sizeof(headlines) / sizeof(headlines[0]); i++) {
+		const struct headline_spec *h = &headlines[i];
+
+		best = NULL;
+		largest = -1;
+		best_v = NAN;
+		best_unit = "";
+		json_array_foreach(json_object_get(root, "benchmarks"), j, b) {
+			if (strcmp(json_string_value(json_object_get(b, "name")) ?: "", h->bench))
+				continue;
+			json_array_foreach(json_object_get(b, h->summary ? "summary" : "points"), k, p) {
+				const json_t *params = json_object_get(p, "params");
+				long x = json_integer_value(json_object_get(params, h->largest));
+
+				name = json_string_value(json_object_get(p, "name"));
+				if ((h->summary && (!name || !strstr(name, h->metric))) ||
+				    (!h->summary && strcmp(json_string_value(json_object_get(p, "status")) ?: "", "ok")) ||
+				    !params_match(params, h->where) || x <= largest)
+					continue;
+				v = spec_value(h, p, &unit);
+				if (isnan(v))
+					continue;
+				best = p;
+				largest = x;
+				best_v = v;
+				best_unit = unit ? unit : "";
+			}
+		}
+		if (!best)
+			continue;
+		if (!shown++)
+			fprintf(f, "  %-50s %12s  %-32s %s\n", "headline", "median", "unit", "at");
+		fprintf(f, "  %-50s %12.6g  %-32s %s=%ld\n", h->label, best_v, best_unit,
+			h->largest, largest);
+	}
+	if (!shown)
+		fprintf(f, "  (no headline figure: no point of the suite ran ok)\n");
+}

@@ -1,0 +1,105 @@
+#!/bin/sh
+# Incremental kernel builds cannot go stale (scripts/kernel-build). In the
+# 6.1 workspace, one after the other: the baseline (no series), a one-line
+# series (tests/fixtures/series-oneline: a string in mm/memory.c), a
+# series that touches a widely included header (tests/fixtures/
+# series-header: a string in include/linux/rmap.h, which 51 objects
+# include), and the baseline again (its cached build removed, so the
+# workspace must undo the header). Each is held against a build of the
+# same inputs from nothing (kernel-build --fresh: its own workspace, ccache
+# still on): the same .config, the same vmlinux to the byte (the builds are
+# reproducible), each planted string in the image exactly when its series
+# is applied, and only what the series reaches compiled (the one file and
+# the link; the header's includers).
+T_NAME=incremental
+. "$(dirname "$0")/tap.sh"
+HMMBENCH_CACHE=$CACHE
+ONE=tests/fixtures/series-oneline
+HDR=tests/fixtures/series-header
+fresh=""
+trap 'rm -rf "$tmp" $fresh' EXIT
+
+has() { # VMLINUX STRING
+	grep -a -q -F "$2" "$1"
+}
+
+# build NAME ARGS...: the build dir in $tmp/NAME.dir, its log in $tmp/NAME.log
+build() {
+	n=$1
+	shift
+	t=$(date +%s)
+	if $S/kernel-build "$@" > "$tmp/$n.dir" 2> "$tmp/$n.log"; then
+		echo "$(( $(date +%s) - t ))" > "$tmp/$n.secs"
+		return 0
+	fi
+	t_report fail "kernel-build $*" "$(tail -n 5 "$tmp/$n.log")"
+	return 1
+}
+compiled() { jq -r '.build.compiled // "?"' "$(cat "$tmp/$1.dir")/build-info.json"; }
+secs() { cat "$tmp/$1.secs"; }
+
+# check NAME REF ONE_PRESENT HDR_PRESENT: NAME against the fresh build REF
+check() {
+	a=$(cat "$tmp/$1.dir") b=$(cat "$tmp/$2.dir")
+	if cmp -s "$a/.config" "$b/.config" && cmp -s "$a/vmlinux" "$b/vmlinux"; then
+		t_report ok "$1: the same .config and vmlinux ($(sha256sum < "$a/vmlinux" | cut -c1-12)) as a build from nothing"
+	else
+		t_report fail "$1: the same .config and vmlinux as a build from nothing" \
+			"config $(cmp -s "$a/.config" "$b/.config" && echo same || echo differs), vmlinux $(sha256sum < "$a/vmlinux" | cut -c1-12) vs $(sha256sum < "$b/vmlinux" | cut -c1-12)"
+	fi
+	one=no hdr=no
+	! has "$a/vmlinux" hmmbench-incremental-oneline-series || one=yes
+	! has "$a/vmlinux" hmmbench-incremental-header-series || hdr=yes
+	if [ "$one:$hdr" = "$3:$4" ]; then
+		t_report ok "$1: the one-line string $one, the header string $hdr in the image"
+	else
+		t_report fail "$1: planted strings" "one-line $one (want $3), header $hdr (want $4)"
+	fi
+}
+
+echo "# the baseline, and the references from nothing (ccache helps: about 2 min each)"
+build base || { t_done; exit 1; }
+for n in base one hdr; do
+	case $n in
+	base) set -- ;;
+	one) set -- --patches "$ONE" ;;
+	hdr) set -- --patches "$HDR" ;;
+	esac
+	build "ref-$n" --fresh "$@" || { t_done; exit 1; }
+	fresh="$fresh $(cat "$tmp/ref-$n.dir")"
+done
+
+echo "# incremental: the one-line series, the header series, the baseline again"
+build one --patches "$ONE" || { t_done; exit 1; }
+c=$(compiled one)
+if [ "$c" != "?" ] && [ "$c" -le 12 ] && [ "$(secs one)" -lt 120 ]; then
+	t_report ok "one-line series: $c file(s) compiled (mm/memory.c and the link's), $(secs one) s"
+else
+	t_report fail "one-line series: the file and the link only" "$c compiled in $(secs one) s"
+fi
+check one ref-one yes no
+build hdr --patches "$HDR" || { t_done; exit 1; }
+c=$(compiled hdr)
+if [ "$c" != "?" ] && [ "$c" -ge 45 ] && [ "$c" -le 120 ]; then
+	t_report ok "header series: $c file(s) compiled (rmap.h's 51 includers, mm/memory.c back, the link's)"
+else
+	t_report fail "header series: its includers and no more" "$c compiled"
+fi
+check hdr ref-hdr no yes
+# the baseline's cached build removed, so that the workspace must undo it
+rm -rf "$(cat "$tmp/base.dir")"
+build base2 || { t_done; exit 1; }
+c=$(compiled base2)
+if [ "$c" != "?" ] && [ "$c" -ge 45 ] && [ "$c" -le 120 ]; then
+	t_report ok "the baseline again: $c file(s) compiled, undoing the header"
+else
+	t_report fail "the baseline again: undoing the header" "$c compiled"
+fi
+check base2 ref-base no no
+if [ "$(cat "$tmp/base.dir")" = "$(cat "$tmp/base2.dir")" ]; then
+	t_report ok "the baseline has the same cache key before and after"
+else
+	t_report fail "the same cache key" "$(cat "$tmp/base.dir") vs $(cat "$tmp/base2.dir")"
+fi
+echo "# $(( $(date +%s) - t0 )) s"
+t_done

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The thresholds file: reading it, the rule that applies to a metric. */
+#define _GNU_SOURCE	/* asprintf */
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <glob.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "compare.h"
+
+
+int hb_thresholds_load(struct hb_thresholds *t, const char *path,
+		       char *err, size_t errlen)
+{
+	char *line = NULL, mode[64], pat[512], pct[64], extra[8];
+	size_t cap = 0;
+	int lineno = 0;
+	FILE *f;
+
+	memset(t, 0, sizeof(*t));
+	f = fopen(path, "r");
+	if (!f)
+		return hb_err(err, errlen, "cannot read thresholds %s: %s", path,
+			    strerror(errno));
+	t->path = strdup(path);
+	while (getline(&line, &cap, f) > 0) {
+		struct hb_threshold_rule *grown;
+		char *hash = strchr(line, '#'), *end;
+		double v;
+		int nf;
+
+		lineno++;
+		if (hash)
+			*hash = '\0';
+		nf = sscanf(line, "%63s %511s %63s %7s", mode, pat, pct, extra);
+		if (nf <= 0)
+			continue;
+		v = nf == 3 ? strtod(pct, &end) : NAN;
+		if (nf != 3 || *end || !(v >= 0) || !isfinite(v)) {
+			hb_err(err, errlen, "%s:%d: expected 'SETTING METRIC-PATTERN PERCENT'",
+			     path, lineno);
+			goto bad;
+		}
+		grown = realloc(t->rules, (t->n + 1) * sizeof(*grown));
+		if (!grown) {
+			hb_err(err, errlen, "out of memory");
+			goto bad;
+		}
+		t->rules = grown;
+		t->rules[t->n++] = (struct hb_threshold_rule){
+			strdup(mode), strdup(pat), v, lineno,
+			strpbrk(pat, "*?[") != NULL
+		};
+	}
+	free(line);
+	fclose(f);
+	return 0;
+bad:
+	free(line);
+	fclose(f);
+	hb_thresholds_free(t);
+	return -1;
+}
+
+void hb_thresholds_free(struct hb_thresholds *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		free(t->rules[i].mode);
+		free(t->rules[i].pattern);
+	}
+	free(t->rules);
+	free(t->path);
+	memset(t, 0, sizeof(*t));
+}
+
+static bool mode_matches(const struct hb_threshold_rule *r, const char *setting)
+{
+	return !strcmp(r->mode, "*") || !strcmp(r->mode, setting);
+}
+
+const struct hb_threshold_rule *hb_threshold_rule(const struct hb_thresholds *t,
+						  const char *setting,
+						  const char *id)
+{
+	const struct hb_threshold_rule *r = NULL;
+	size_t i;
+
+	for (i = 0; t && i < t->n; i++)
+		if (mode_matches(&t->rules[i], setting) &&
+		    !fnmatch(t->rules[i].pattern, id, 0))
+			r = &t->rules[i];	/* the last match wins */
+	return r;
+}
+
+double hb_threshold_for(const struct hb_thresholds *t, const char *setting,
+			const char *id)
+{
+	const struct hb_threshold_rule *r = hb_threshold_rule(t, setting, id);
+
+	return r ? r->percent : -1;
+}
+
+bool hb_thresholds_have_mode(const struct hb_thresholds *t, const char *mode)
+{
+	size_t i;
+
+	for (i = 0; t && i < t->n; i++)
+		if (mode_matches(&t->rules[i], mode))
+			return true;
+	return false;
+}
+
+/* "MODE" or "MODE:quick", or "*" */
+static bool is_setting(const char *s)
+{
+	char mode[32];
+	size_t n = strcspn(s, ":");
+
+	if (!strcmp(s, "*"))
+		return true;
+	if ((s[n] && strcmp(s + n, ":quick")) || n >= sizeof(mode))
+		return false;
+	snprintf(mode, sizeof(mode), "%.*s", (int)n, s);
+	return hb_mode_parse(mode) >= 0;
+}
+
+int hb_thresholds_write(const char *path, const char *setting,
+			const char *provenance, const struct hb_noise_rule *rules,
+			size_t n, char *err, size_t len)
+{
+	char *old = NULL, *line = NULL, mode[64], tmp[4096];
+	size_t oldlen = 0, cap = 0, i;
+	FILE *in, *keep, *out;
+
+	/* the other settings' lines of an existing file */
+	in = path ? fopen(path, "r") : NULL;
+	keep = open_memstream(&old, &oldlen);
+	while (in && keep && getline(&line, &cap, in) > 0) {
+		if (line[0] == '#') {
+			/* another setting's provenance line "# SETTING: ..." */
+			if (sscanf(line, "# %63[a-z*:]: ", mode) == 1 &&
+			    is_setting(mode) && strcmp(mode, setting))
+				fprintf(keep, "\n%s", line);
+			continue;
+		}
+		if (sscanf(line, "%63s", mode) == 1 && strcmp(mode, setting))
+			fputs(line, keep);
+	}
+	free(line);
+	if (in)
+		fclose(in);
+	if (!keep)
+		return hb_err(err, len, "out of memory");
+	fclose(keep);
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path ? path : "");
+	out = path ? fopen(tmp, "w") : stdout;
+	if (!out) {
+		free(old);
+		return hb_err(err, len, "cannot write %s: %s", tmp, strerror(errno));
+	}
+	fprintf(out, "# hmmbench gate thresholds: SETTING METRIC PERCENT (docs/compare.md).\n"
+		"# SETTING is a mode, or MODE:quick for --quick runs. Written by\n"
+		"# 'hmmbench-compare noise' from A/A pairs (the same kernel twice): a\n"
+		"# metric's noise in a pair is the largest |median(S) / median(T) - 1|\n"
+		"# over the splits of the pair's rounds into two groups S, T of the\n"
+		"# pair's sizes; its threshold the largest over the pairs, rounded up to\n"
+		"# the next 0.1%%. A rule names one metric; a glob pattern would be a\n"
+		"# catch-all, which the gate does not count as measured.\n");
+	if (oldlen)
+		fputs(old, out);
+	free(old);
+	fprintf(out, "\n# %s\n", provenance);
+	for (i = 0; i < n; i++)
+		fprintf(out, "%s %s %g\t# max of %zu pair(s), median %.2f%%\n", setting,
+			rules[i].id, rules[i].percent, rules[i].pairs, rules[i].median);
+	if (!path)
+		return fflush(out) ? hb_err(err, len, "cannot write the thresholds") : 0;
+	if (fclose(out) || rename(tmp, path)) {
+		unlink(tmp);
+		return hb_err(err, len, "cannot write %s: %s", path, strerror(errno));
+	}
+	return 0;
+}
