@@ -91,3 +91,20 @@ ninep() {
 	[ "$3" = rw ] || _ro=",readonly=on"
 	echo "-fsdev local,id=$1,path=$2,security_model=none$_ro,multidevs=remap -device virtio-9p-pci,fsdev=$1,mount_tag=${4:-$1}"
 }
+
+# q WORD: WORD quoted for sh (eval, a command file)
+q() {
+	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+}
+
+# quote_lines TEXT: the lines of TEXT (hmmbench run arguments, one a line,
+# as ab and aa collect them) as one string of quoted words
+quote_lines() {
+	_ql=""
+	while IFS= read -r _l; do
+		[ -z "$_l" ] || _ql="$_ql $(q "$_l")"
+	done <<EOF
+$1
+EOF
+	printf '%s' "$_ql"
+}

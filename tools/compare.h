@@ -196,7 +196,11 @@ void hb_comparison_free(struct hb_comparison *cmp);
 double hb_aa_noise(const struct hb_metric *a, const struct hb_metric *b,
 		   double *typical, size_t *splits);
 
-/* A metric's threshold from A/A pairs: its largest noise among them. */
+/*
+ * A metric's threshold from A/A pairs: its largest noise among them, where
+ * a pair's noise is the larger of hb_aa_noise() and how far the 95% CI of
+ * its ratio reaches from 1 (the gate says unchanged only within it).
+ */
 #define HB_NOISE_MAX_PAIRS	64
 struct hb_noise_rule {
 	char *id;

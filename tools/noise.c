@@ -203,6 +203,12 @@ int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs
 			noise = 100 * hb_aa_noise(c->b, c->c, &typical, &ns);
 			if (!isfinite(noise))
 				continue;
+			/*
+			 * The gate says unchanged only when the CI lies within
+			 * the threshold: an A/A pair's CI must, too.
+			 */
+			if (isfinite(c->lo) && isfinite(c->hi))
+				noise = fmax(noise, 100 * fmax(1 - c->lo, c->hi - 1));
 			r = rule_of(z, c->b->id);
 			if (!r || r->pairs == HB_NOISE_MAX_PAIRS) {
 				hb_comparison_free(&cmp);
