@@ -198,4 +198,19 @@ fi
 expect_exit "noise: its own thresholds pass the pair they came from" 0 $T gate --thresholds "$tmp/th" $F/sets/base $F/sets/aa
 expect_fail "noise: refuses two kernels" 'one kernel' $T noise $F/sets/base $F/bad/other-kernel.json
 
+# rounds of another hmmbench commit, or of a dirty tree, are said
+mkdir -p "$tmp/dirty"
+for r in 1 2 3; do
+	jq '.context.hmmbench_version = "0123abc-dirty"' $F/sets/regressed/$r.json > "$tmp/dirty/$r.json"
+done
+$T compare $TH --format markdown $F/sets/base "$tmp/dirty" > "$T_LOG/out" 2>&1
+$T compare $TH --format json $F/sets/base "$tmp/dirty" > "$T_LOG/json" 2>&1
+if grep -q '^Note: hmmbench versions differ: baseline fixture, candidate 0123abc-dirty (-dirty' "$T_LOG/out" &&
+	[ "$(jq -r '.comparisons[0].note' "$T_LOG/json")" != null ] &&
+	! $T compare $TH $F/sets/base $F/sets/regressed 2>&1 | grep -q "^Note:"; then
+	t_report ok "compare: names differing hmmbench versions and dirty trees"
+else
+	t_report fail "compare: version note" "$(grep -i note "$T_LOG/out"; jq .comparisons[0].note "$T_LOG/json")"
+fi
+
 t_done

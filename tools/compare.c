@@ -379,6 +379,24 @@ int hb_bh(const double *p, size_t n, double *adj)
 }
 
 /*
+ * Rounds of different hmmbench commits, or of a tree with uncommitted
+ * changes, may measure differently: said, not refused.
+ */
+static void version_note(struct hb_comparison *out, const struct hb_set *base,
+			 const struct hb_set *cand)
+{
+	bool dirty = strstr(base->versions, "dirty") || strstr(cand->versions, "dirty");
+
+	if (!strcmp(base->versions, cand->versions) && !strchr(base->versions, ',') &&
+	    !dirty)
+		return;
+	snprintf(out->note, sizeof(out->note), "hmmbench %s: baseline %s, candidate %s%s",
+		 strcmp(base->versions, cand->versions) || strchr(base->versions, ',') ?
+		 "versions differ" : "version", base->versions, cand->versions,
+		 dirty ? " (-dirty: built from a tree with uncommitted changes)" : "");
+}
+
+/*
  * Benjamini-Hochberg over every tested metric. Under an A/A comparison,
  * where nothing changed, it bounds the chance of any false significance at
  * alpha, as Holm's correction does; when a change moves several metrics
@@ -457,6 +475,7 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 	out->geomean = gn ? 100 * (exp(glog / gn) - 1) : NAN;
 	out->geomean_n = gn;
 
+	version_note(out, base, cand);
 	if (!hb_same(base->time_unit, cand->time_unit) ||
 	    !hb_same(base->mode, cand->mode))
 		snprintf(out->problem, sizeof(out->problem),

@@ -64,6 +64,8 @@ struct hb_set {
 	/* the thresholds' setting: the mode, "MODE:quick" for --quick runs */
 	char setting[32];
 	const json_t *context;			/* round 0's context */
+	/* the hmmbench versions its rounds ran, distinct, ", "-joined */
+	char versions[256];
 	size_t nmetrics;
 	struct hb_metric *metrics;
 	json_t *index;				/* id -> index in metrics */
@@ -164,6 +166,8 @@ struct hb_comparison {
 	size_t geomean_n;
 	size_t counts[HB_V_COUNT];
 	char problem[1024];	/* contexts that do not compare; "" if fine */
+	/* what does not stop a comparison but qualifies it; "" if nothing */
+	char note[640];
 };
 
 /*

@@ -539,6 +539,11 @@ int report_html(FILE *f, const struct report *r, char *err, size_t len)
 			esc(f, cmp->problem);
 			fprintf(f, "</p>\n");
 		}
+		if (cmp->note[0]) {
+			fprintf(f, "<p>Note: ");
+			esc(f, cmp->note);
+			fprintf(f, "</p>\n");
+		}
 		fprintf(f, "<p>Geometric mean of %zu headline metrics: <b>", cmp->geomean_n);
 		if (isnan(cmp->geomean))
 			fprintf(f, "-");

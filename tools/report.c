@@ -259,6 +259,8 @@ void report_text(FILE *f, const struct report *r)
 		set_line(f, "candidate", cmp->cand);
 		if (cmp->problem[0])
 			fprintf(f, "WARNING: %s\n", cmp->problem);
+		if (cmp->note[0])
+			fprintf(f, "Note: %s\n", cmp->note);
 		rules(f, r, "");
 		for (i = 0, w = 20; rows && i < cmp->n; i++)
 			w = strlen(rows[i].label) > w ? strlen(rows[i].label) : w;
@@ -326,6 +328,8 @@ void report_markdown(FILE *f, const struct report *r)
 			cmp->cand->time_unit);
 		if (cmp->problem[0])
 			fprintf(f, "**Warning:** %s\n\n", cmp->problem);
+		if (cmp->note[0])
+			fprintf(f, "Note: %s\n\n", cmp->note);
 		summary_line(f, cmp, "- ");
 		fputc('\n', f);
 		rules(f, r, "");
@@ -375,9 +379,10 @@ static json_t *set_json(const struct hb_set *s)
 
 	for (r = 0; r < s->nrounds; r++)
 		json_array_append_new(rounds, json_string(s->paths[r]));
-	return json_pack("{ss so ss ss ss sO}", "label", s->label,
+	return json_pack("{ss so ss ss ss ss sO}", "label", s->label,
 			 "rounds", rounds, "kernel", s->kernel, "mode", s->mode,
-			 "time_unit", s->time_unit, "context", s->context);
+			 "time_unit", s->time_unit, "hmmbench_versions", s->versions,
+			 "context", s->context);
 }
 
 static json_t *side_json(const struct hb_metric *m, double med)
@@ -445,9 +450,10 @@ json_t *report_json(const struct report *r)
 		for (i = 0; i < HB_V_COUNT; i++)
 			json_object_set_new(counts, hb_verdict_name(i),
 					    json_integer(cmp->counts[i]));
-		json_array_append_new(cmps, json_pack("{so so so sI so so}",
+		json_array_append_new(cmps, json_pack("{so so so so sI so so}",
 			"candidate", set_json(cmp->cand),
 			"problem", cmp->problem[0] ? json_string(cmp->problem) : json_null(),
+			"note", cmp->note[0] ? json_string(cmp->note) : json_null(),
 			"geomean_change_pct", num(cmp->geomean),
 			"geomean_n", (json_int_t)cmp->geomean_n,
 			"counts", counts, "metrics", ms));

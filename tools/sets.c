@@ -390,6 +390,24 @@ bool hb_same(const char *a, const char *b)
 	return !strcmp(a ? a : "", b ? b : "");
 }
 
+/* @v into set->versions unless there (a version has no ", ") */
+static void add_version(struct hb_set *set, const char *v)
+{
+	size_t len = strlen(set->versions);
+	const char *p = set->versions;
+
+	if (!v)
+		return;
+	while ((p = strstr(p, v))) {
+		if ((p == set->versions || p[-1] == ' ') &&
+		    (!p[strlen(v)] || p[strlen(v)] == ','))
+			return;
+		p++;
+	}
+	snprintf(set->versions + len, sizeof(set->versions) - len, "%s%s",
+		 len ? ", " : "", v);
+}
+
 /* A kernel is its release, build and config: one set, one kernel. */
 static char *kernel_identity(const json_t *ctx)
 {
@@ -425,6 +443,7 @@ int hb_set_load(struct hb_set *set, const char *arg, char *err, size_t errlen)
 			return hb_err(err, errlen, "%s", why);
 		}
 		ctx = json_object_get(set->roots[r], "context");
+		add_version(set, hb_str(ctx, "hmmbench_version"));
 		if (!r) {
 			set->context = ctx;
 			set->mode = hb_str(ctx, "mode");
