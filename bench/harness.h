@@ -16,6 +16,13 @@
  */
 #define HB_QUICK_REPS	5
 
+/*
+ * --profile's default sampling period, ns of cpu-clock (instructions in
+ * icount): a few hundred samples per benchmark in a --quick run, at the
+ * kernel's default limit of 100,000 samples a second.
+ */
+#define HB_PROFILE_PERIOD	10000
+
 /* Sweep values of a benchmark's params, then of cpu_node and mem_node. */
 #define HB_NR_SWEEPS	(HB_MAX_PARAMS + 2)
 
@@ -36,6 +43,8 @@ struct hb_opts {
 	bool quick;
 	const char *out;
 	const char *mode;
+	const char *profile;		/* --profile DIR, or NULL */
+	unsigned long profile_period;	/* cpu-clock ns between samples */
 	json_t *argv;
 };
 

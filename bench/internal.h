@@ -31,6 +31,7 @@ struct series {
 struct hb_meter {
 	struct hb_counters ctr;
 	uint64_t t0;
+	uint64_t p0;		/* CLOCK_MONOTONIC at t0, when profiling */
 	double *s;		/* samples of this pass, per op */
 	size_t n, cap;
 	double ops, regions;
@@ -77,6 +78,7 @@ struct hb_run_state {
 	pthread_mutex_t lock;
 	size_t dmesg_seen;
 	bool dmesg_ok;
+	bool profiling;			/* timed regions go to the profile */
 };
 
 extern struct hb_run_state hb_rs;
@@ -113,6 +115,12 @@ void hb_meter_counts(struct hb_meter *m, double v[HB_NR_EVENTS]);
 int hb_series_add(struct series *ser, size_t *n, const char *name,
 		  const char *unit, enum hb_direction dir, double v);
 void hb_series_free(struct series *ser, size_t *n);
+/* profile.c: --profile */
+int hb_profile_cost(json_t *ctx, char *err, size_t len);
+int hb_profile_begin(const char *bench, char *err, size_t len);
+void hb_profile_point(size_t k);
+void hb_profile_range(uint64_t t0, uint64_t t1);
+int hb_profile_end(const char *bench, char *const *names, size_t n);
 /* point.c */
 void hb_point_name(const struct pt_state *p, char *buf, size_t len);
 void hb_utc_now(char *buf, size_t len);

@@ -19,6 +19,7 @@ static const char usage[] =
 	"usage: hmmbench list\n"
 	"       hmmbench run [--bench NAME]... [--param [BENCH.]NAME=V[,V...]]... [--reps N]\n"
 	"                    [--quick] [--out FILE] [--mode kvm|tcg|icount|host]\n"
+	"                    [--profile DIR [--profile-period NS]]\n"
 	"       hmmbench validate FILE\n"
 	"       hmmbench summary [--headline] FILE\n"
 	"       hmmbench features\n";
@@ -180,11 +181,13 @@ static int cmd_run(int argc, char **argv)
 		{ "quick", no_argument, NULL, 'q' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "mode", required_argument, NULL, 'm' },
+		{ "profile", required_argument, NULL, 'P' },
+		{ "profile-period", required_argument, NULL, 'R' },
 		{ 0 }
 	};
 	const char **params = calloc(argc, sizeof(char *)), *env;
 	const struct hb_bench *b;
-	struct hb_opts o = { .mode = "host" };
+	struct hb_opts o = { .mode = "host", .profile_period = HB_PROFILE_PERIOD };
 	struct hb_sel *sel = calloc(argc + 8, sizeof(*sel));
 	char *end, err[256], outbuf[4096];
 	size_t nparams = 0, i, c, m;
@@ -225,6 +228,17 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'm':
 			o.mode = optarg;
+			break;
+		case 'P':
+			o.profile = optarg;
+			break;
+		case 'R':
+			errno = 0;
+			reps = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || reps < 1000 || reps > 100000000)
+				die2("--profile-period %s: expected ns (instructions in icount) 1000..100000000",
+				     optarg);
+			o.profile_period = reps;
 			break;
 		default:
 			fputs(usage, stderr);

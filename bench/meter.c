@@ -16,6 +16,8 @@
 void hb_begin(struct hb_meter *m)
 {
 	hb_counters_enable(&m->ctr);
+	if (hb_rs.profiling)
+		m->p0 = mono_ns();
 	m->t0 = now();
 }
 
@@ -108,6 +110,8 @@ void hb_end(struct hb_meter *m, unsigned long nops)
 {
 	uint64_t t1 = now();
 
+	if (hb_rs.profiling)
+		hb_profile_range(m->p0, mono_ns());
 	hb_counters_disable(&m->ctr);
 	record(m, (double)(t1 - m->t0) * hb_rs.tick, hb_rs.overhead, nops);
 }
@@ -123,6 +127,8 @@ uint64_t hb_end_mono(struct hb_meter *m, unsigned long nops)
 {
 	uint64_t t1 = mono_ns();
 
+	if (hb_rs.profiling)
+		hb_profile_range(m->t0, t1);
 	hb_counters_disable(&m->ctr);
 	record(m, (double)(t1 - m->t0), hb_rs.mono_overhead, nops);
 	return t1;

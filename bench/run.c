@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "context.h"
@@ -30,6 +31,8 @@ const struct hb_param hb_common_params[] = {
 
 struct hb_run_state hb_rs = { .lock = PTHREAD_MUTEX_INITIALIZER };
 volatile sig_atomic_t hb_stop_signal;
+/* this benchmark is profiled: its kept passes' regions are */
+static bool profiled;
 
 static void on_signal(int sig)
 {
@@ -119,12 +122,16 @@ static void visit(struct pt_state *p, bool keep)
 	p->pt.visit++;
 	p->pt.warmup = !keep;
 	hb_meter_start(m);
+	hb_rs.profiling = profiled && keep;
+	if (hb_rs.profiling)
+		hb_profile_point(p - p->b->pts);
 	ret = b->setup(&p->pt);
 	if (!ret)
 		ret = b->pass(&p->pt, m);
 	if (!ret)
 		ret = b->verify(&p->pt);
 	b->teardown(&p->pt);
+	hb_rs.profiling = false;
 	if (!ret && m->nomem)
 		ret = hb_fail(&p->pt, "out of memory for samples");
 	if (!ret && keep && append_samples(p, m))
@@ -220,6 +227,15 @@ static bool run_bench(const struct hb_sel *s, struct bench_state *bs)
 	bs->started = true;
 	fprintf(stderr, "hmmbench: %s: %zu point(s), 1 warm-up + %u pass(es) each\n",
 		b->name, bs->npts, reps);
+	if (hb_rs.o->profile) {
+		char why[512];
+
+		if (hb_profile_begin(b->name, why, sizeof(why))) {
+			fprintf(stderr, "hmmbench: %s: --profile: %s\n", b->name, why);
+			return false;
+		}
+		profiled = true;
+	}
 	for (k = 0; k < bs->npts && !hb_stop_signal; k++)
 		visit(&bs->pts[k], false);
 	for (r = 0; r < reps && !hb_stop_signal; r++) {
@@ -239,6 +255,24 @@ static bool run_bench(const struct hb_sel *s, struct bench_state *bs)
 		hb_write_results("partial", false);
 		if (!live)
 			break;
+	}
+	if (profiled) {
+		char **names = calloc(bs->npts, sizeof(*names));
+
+		for (k = 0; names && k < bs->npts; k++) {
+			names[k] = malloc(256);
+			if (names[k])
+				hb_point_name(&bs->pts[k], names[k], 256);
+		}
+		profiled = false;
+		if (!names || hb_profile_end(b->name, names, bs->npts)) {
+			fprintf(stderr, "hmmbench: %s: --profile: cannot write the ranges\n",
+				b->name);
+			ok = false;
+		}
+		for (k = 0; names && k < bs->npts; k++)
+			free(names[k]);
+		free(names);
 	}
 	if (hb_stop_signal)
 		return false;
@@ -316,6 +350,17 @@ int hb_run(const struct hb_opts *o)
 	if (i < o->nsel || hb_calibrate()) {
 		fprintf(stderr, "hmmbench: out of memory\n");
 		return 1;
+	}
+	if (o->profile) {
+		err[0] = '\0';
+		if (mkdir(o->profile, 0755) && errno != EEXIST)
+			snprintf(err, sizeof(err), "%s", strerror(errno));
+		else
+			hb_profile_cost(hb_rs.context, err, sizeof(err));
+		if (err[0]) {
+			fprintf(stderr, "hmmbench: --profile %s: %s\n", o->profile, err);
+			return 2;
+		}
 	}
 	hb_utc_now(hb_rs.start, sizeof(hb_rs.start));
 	hb_rs.dmesg_seen = hb_kmsg_reports(0, NULL);

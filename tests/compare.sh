@@ -213,4 +213,30 @@ else
 	t_report fail "compare: version note" "$(grep -i note "$T_LOG/out"; jq .comparisons[0].note "$T_LOG/json")"
 fi
 
+# profile movers beside changed metrics, from each set's profile/profile.json
+for s in base regressed aa; do
+	mkdir -p "$tmp/prof-$s/profile"
+	cp $F/sets/$s/*.json "$tmp/prof-$s/"
+	cp $F/profiles/$s.json "$tmp/prof-$s/profile/profile.json"
+done
+$T compare $TH "$tmp/prof-base" "$tmp/prof-regressed" > "$T_LOG/out" 2>&1
+$T compare $TH --format json "$tmp/prof-base" "$tmp/prof-regressed" > "$T_LOG/json" 2>&1
+if grep -q 'where: do_swap_page +15.0 pp' "$T_LOG/out" &&
+	grep -q 'kernel profile of mark: 40 vs 40 samples' "$T_LOG/out" &&
+	grep -q 'too thin to tell: 40 vs 40 samples' "$T_LOG/out" &&
+	[ "$(jq -r '.comparisons[0].profiles[] | select(.bench == "restore") | .self[0].symbol' "$T_LOG/json")" = do_swap_page ]; then
+	t_report ok "compare: the profile's top mover beside a regressed metric, thin profiles said"
+else
+	t_report fail "compare: profile movers" "$(grep -e where -e profile "$T_LOG/out" | head -n 5)"
+fi
+$T compare $TH "$tmp/prof-base" "$tmp/prof-aa" > "$T_LOG/out" 2>&1
+if grep -q "restore: .*no function's share moved beyond sampling noise" "$T_LOG/out" ||
+	grep -A1 'kernel profile of restore' "$T_LOG/out" | grep -q "no function's share moved"; then
+	t_report ok "compare: an A/A profile has no mover"
+else
+	t_report fail "compare: A/A profile" "$(grep -A3 'kernel profile of restore' "$T_LOG/out")"
+fi
+printf '{"benchmarks": 3' > "$tmp/prof-aa/profile/profile.json"
+expect_fail "compare: refuses a corrupt profile.json" 'profile.json' $T compare $TH "$tmp/prof-base" "$tmp/prof-aa"
+
 t_done

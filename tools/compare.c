@@ -476,6 +476,8 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 	out->geomean_n = gn;
 
 	version_note(out, base, cand);
+	if (hb_profile_diffs(out))
+		return hb_err(err, errlen, "out of memory");
 	if (!hb_same(base->time_unit, cand->time_unit) ||
 	    !hb_same(base->mode, cand->mode))
 		snprintf(out->problem, sizeof(out->problem),
@@ -498,5 +500,6 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 void hb_comparison_free(struct hb_comparison *cmp)
 {
 	free(cmp->m);
+	free(cmp->profiles);
 	memset(cmp, 0, sizeof(*cmp));
 }

@@ -66,6 +66,8 @@ struct hb_set {
 	const json_t *context;			/* round 0's context */
 	/* the hmmbench versions its rounds ran, distinct, ", "-joined */
 	char versions[256];
+	/* DIR/profile/profile.json of a set given as DIR (scripts/profile) */
+	json_t *profile;
 	size_t nmetrics;
 	struct hb_metric *metrics;
 	json_t *index;				/* id -> index in metrics */
@@ -155,6 +157,34 @@ struct hb_cmp {
 	char reason[256];
 };
 
+/*
+ * Kernel profile movers of one benchmark (profile.c): the functions whose
+ * share of the samples in the timed regions moved most, self and with
+ * children, among those beyond HB_PROFILE_Z standard errors of binomial
+ * sampling noise.
+ */
+#define HB_PROFILE_TOP		3
+#define HB_PROFILE_Z		4.0
+#define HB_PROFILE_MIN_SAMPLES	100
+struct hb_mover {
+	const char *symbol;
+	double b, c;		/* samples */
+	double bshare, cshare;	/* percent of the side's samples */
+	double delta;		/* percentage points, candidate - baseline */
+	double z;
+};
+
+struct hb_profile_diff {
+	const char *bench;
+	bool have;		/* both sides have a profile of it */
+	size_t nb, nc;		/* samples a side */
+	double cost_b, cost_c;	/* time units per sampling interrupt */
+	double period;
+	char why[192];		/* no movers: why not; "" if there are */
+	struct hb_mover self[HB_PROFILE_TOP], children[HB_PROFILE_TOP];
+	size_t nself, nchildren;
+};
+
 struct hb_comparison {
 	const struct hb_set *base, *cand;
 	double alpha;
@@ -168,6 +198,9 @@ struct hb_comparison {
 	char problem[1024];	/* contexts that do not compare; "" if fine */
 	/* what does not stop a comparison but qualifies it; "" if nothing */
 	char note[640];
+	/* one per benchmark compared */
+	struct hb_profile_diff *profiles;
+	size_t nprofiles;
 };
 
 /*
@@ -186,6 +219,16 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 	       const struct hb_thresholds *th, const char *mode, double alpha,
 	       struct hb_comparison *out, char *err, size_t errlen);
 void hb_comparison_free(struct hb_comparison *cmp);
+
+/* The movers of @bench between two profile.json roots (NULL: none). */
+void hb_profile_diff(const json_t *base, const json_t *cand, const char *bench,
+		     struct hb_profile_diff *d);
+/* cmp->profiles for each benchmark of @cmp: 0, or -1 out of memory */
+int hb_profile_diffs(struct hb_comparison *cmp);
+const struct hb_profile_diff *hb_profile_of(const struct hb_comparison *cmp,
+					    const char *bench);
+/* A changed metric, which a profile diff should explain. */
+bool hb_changed(const struct hb_cmp *c);
 
 /*
  * A/A noise of one metric of two sets of the same kernel: how far apart

@@ -586,6 +586,10 @@ int report_html(FILE *f, const struct report *r, char *err, size_t len)
 				x->base, x->cand, x->change, x->ci, x->p, x->threshold);
 			fprintf(f, "<td><b>%s</b> ", hb_verdict_name(x->c->verdict));
 			esc(f, x->c->reason);
+			if (x->where[0]) {
+				fprintf(f, "<br>where: ");
+				esc(f, x->where);
+			}
 			fprintf(f, "</td><td class=ctr>");
 			for (c = 0; c < x->ncounters; c++) {
 				fprintf(f, "%s", c ? "<br>" : "");
@@ -595,6 +599,21 @@ int report_html(FILE *f, const struct report *r, char *err, size_t len)
 					report_num(k, sizeof(k), x->counters[c].cand));
 			}
 			fprintf(f, "</td></tr>\n");
+			if (x->bench_prof) {
+				char *text = NULL;
+				size_t len = 0;
+				FILE *m = open_memstream(&text, &len);
+
+				if (m) {
+					report_profile(m, x->bench_prof,
+						       report_unit_word(cmp->base), "", false);
+					fclose(m);
+					fprintf(f, "</table>\n<pre class=profile>");
+					esc(f, text ? text : "");
+					fprintf(f, "</pre>\n<table>\n");
+				}
+				free(text);
+			}
 		}
 		free(rows);
 		if (bench[0])

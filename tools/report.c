@@ -198,6 +198,64 @@ static void summary_line(FILE *f, const struct hb_comparison *cmp,
 		cmp->counts[HB_V_MISSING]);
 }
 
+const char *report_mover(char *buf, size_t len, const struct hb_mover *m)
+{
+	snprintf(buf, len, "%s %+.1f pp (%.1f%% -> %.1f%%, z %.1f)", m->symbol,
+		 m->delta, m->bshare, m->cshare, m->z);
+	return buf;
+}
+
+void report_profile(FILE *f, const struct hb_profile_diff *d, const char *unit,
+		    const char *pre, bool md)
+{
+	const struct hb_mover *lists[2] = { d->self, d->children };
+	size_t ns[2] = { d->nself, d->nchildren }, l, i;
+	char buf[256];
+
+	fprintf(f, "%s%skernel profile of %s%s: %zu vs %zu samples (cpu-clock, kernel, every %g %s; a sampling interrupt costs %.0f / %.0f %s inside the regions)\n",
+		pre, md ? "**" : "", d->bench, md ? "**" : "", d->nb, d->nc,
+		d->period, unit, d->cost_b, d->cost_c, unit);
+	if (d->why[0]) {
+		fprintf(f, "%s  %s\n", pre, d->why);
+		return;
+	}
+	for (l = 0; l < 2; l++) {
+		if (!ns[l])
+			continue;
+		fprintf(f, "%s  %s:", pre, l ? "with children" : "self");
+		for (i = 0; i < ns[l]; i++)
+			fprintf(f, "%s %s%s%s", i ? ";" : "", md ? "`" : "",
+				report_mover(buf, sizeof(buf), &lists[l][i]), md ? "`" : "");
+		fputc('\n', f);
+	}
+}
+
+static json_t *mover_json(const struct hb_mover *m, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{ss sf sf sf sf sf sf}",
+			"symbol", m[i].symbol, "baseline_samples", m[i].b,
+			"candidate_samples", m[i].c, "baseline_pct", m[i].bshare,
+			"candidate_pct", m[i].cshare, "delta_pp", m[i].delta, "z", m[i].z));
+	return a;
+}
+
+json_t *report_profile_json(const struct hb_profile_diff *d)
+{
+	return json_pack("{ss sb sI sI sf sf sf ss? so so sf}", "bench", d->bench,
+			 "have", d->have, "baseline_samples", (json_int_t)d->nb,
+			 "candidate_samples", (json_int_t)d->nc,
+			 "period", d->period, "cost_per_interrupt_baseline", d->cost_b,
+			 "cost_per_interrupt_candidate", d->cost_c,
+			 "why_no_movers", d->why[0] ? d->why : NULL,
+			 "self", mover_json(d->self, d->nself),
+			 "children", mover_json(d->children, d->nchildren),
+			 "z_min", HB_PROFILE_Z);
+}
+
 struct report_row *report_rows(const struct hb_comparison *cmp)
 {
 	struct report_row *rows = calloc(cmp->n ? cmp->n : 1, sizeof(*rows));
@@ -217,6 +275,22 @@ struct report_row *report_rows(const struct hb_comparison *cmp)
 			constant_params(w->constant, sizeof(w->constant), ls, bench);
 		}
 		report_label(w->label, sizeof(w->label), ls, w->m);
+		if (i + 1 == cmp->n || strcmp(any_side(&cmp->m[i + 1])->bench, w->m->bench)) {
+			const struct hb_profile_diff *d = hb_profile_of(cmp, w->m->bench);
+
+			/* said once a benchmark, if someone profiled */
+			if (d && (cmp->base->profile || cmp->cand->profile))
+				w->bench_prof = d;
+		}
+		if (hb_changed(c) && (cmp->base->profile || cmp->cand->profile)) {
+			w->prof = hb_profile_of(cmp, w->m->bench);
+			if (w->prof && (w->prof->nself || w->prof->nchildren))
+				report_mover(w->where, sizeof(w->where),
+					     w->prof->nself ? &w->prof->self[0] :
+					     &w->prof->children[0]);
+			else if (w->prof)
+				snprintf(w->where, sizeof(w->where), "%s", w->prof->why);
+		}
 		report_num(w->base, sizeof(w->base), c->bmed);
 		report_num(w->cand, sizeof(w->cand), c->cmed);
 		pct_str(w->change, sizeof(w->change), c->change);
@@ -289,6 +363,11 @@ void report_text(FILE *f, const struct report *r)
 			}
 			if (shown)
 				fputc('\n', f);
+			if (x->where[0])
+				fprintf(f, "      where: %s\n", x->where);
+			if (x->bench_prof)
+				report_profile(f, x->bench_prof, report_unit_word(cmp->base),
+					       "  ", false);
 		}
 		free(rows);
 		fputc('\n', f);
@@ -341,8 +420,8 @@ void report_markdown(FILE *f, const struct report *r)
 			if (x->heading) {
 				fprintf(f, "\n### %s%s%s%s\n\n", x->heading, x->constant[0] ? " (" : "",
 					x->constant, x->constant[0] ? ")" : "");
-				fprintf(f, "| metric | baseline | candidate | change | 95%% CI ratio | p | verdict | counters per op |\n");
-				fprintf(f, "| --- | ---: | ---: | ---: | --- | ---: | --- | --- |\n");
+				fprintf(f, "| metric | baseline | candidate | change | 95%% CI ratio | p | verdict | counters per op | kernel profile: top mover |\n");
+				fprintf(f, "| --- | ---: | ---: | ---: | --- | ---: | --- | --- | --- |\n");
 			}
 			fputs("| ", f);
 			md_escape(f, x->label);
@@ -360,7 +439,14 @@ void report_markdown(FILE *f, const struct report *r)
 					report_num(b, sizeof(b), x->counters[c].base),
 					report_num(k, sizeof(k), x->counters[c].cand));
 			}
+			fputs(" | ", f);
+			md_escape(f, x->where);
 			fputs(" |\n", f);
+			if (x->bench_prof) {
+				fputc('\n', f);
+				report_profile(f, x->bench_prof, report_unit_word(cmp->base),
+					       "", true);
+			}
 		}
 		free(rows);
 		fputc('\n', f);
@@ -450,7 +536,12 @@ json_t *report_json(const struct report *r)
 		for (i = 0; i < HB_V_COUNT; i++)
 			json_object_set_new(counts, hb_verdict_name(i),
 					    json_integer(cmp->counts[i]));
-		json_array_append_new(cmps, json_pack("{so so so so sI so so}",
+		json_t *profs = json_array();
+
+		for (i = 0; i < cmp->nprofiles; i++)
+			json_array_append_new(profs, report_profile_json(&cmp->profiles[i]));
+		json_array_append_new(cmps, json_pack("{so so so so so sI so so}",
+			"profiles", profs,
 			"candidate", set_json(cmp->cand),
 			"problem", cmp->problem[0] ? json_string(cmp->problem) : json_null(),
 			"note", cmp->note[0] ? json_string(cmp->note) : json_null(),

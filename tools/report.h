@@ -35,6 +35,11 @@ struct report_row {
 	char base[32], cand[32], change[32], ci[48], p[32], threshold[32];
 	size_t ncounters;
 	struct report_counter counters[REPORT_MAX_COUNTERS];
+	/* a changed metric: its benchmark's profile movers, and the top one */
+	const struct hb_profile_diff *prof;
+	char where[192];
+	/* the last row of a benchmark: its profile, for the section after */
+	const struct hb_profile_diff *bench_prof;
 };
 
 /* The rows of @cmp, in its order; NULL on out of memory. Free with free(). */
@@ -44,6 +49,13 @@ void report_text(FILE *f, const struct report *r);
 void report_markdown(FILE *f, const struct report *r);
 json_t *report_json(const struct report *r);
 int report_html(FILE *f, const struct report *r, char *err, size_t len);
+
+/* "sym +1.2 pp (z 5.1)" of @m */
+const char *report_mover(char *buf, size_t len, const struct hb_mover *m);
+/* the movers of @d as lines, each with @pre, into @f; Markdown if @md */
+void report_profile(FILE *f, const struct hb_profile_diff *d, const char *unit,
+		    const char *pre, bool md);
+json_t *report_profile_json(const struct hb_profile_diff *d);
 
 /* helpers shared by the formats */
 const char *report_num(char *buf, size_t len, double v);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "compare.h"
 
@@ -354,9 +355,21 @@ static char **set_files(const char *arg, size_t *count, char *err, size_t len)
 			}
 		}
 		files = calloc(g.gl_pathc + 1, sizeof(*files));
-		for (i = 0; files && i < g.gl_pathc; i++)
+		for (i = 0; files && i < g.gl_pathc; i++) {
+			const char *tail = g.gl_pathv[i] + strlen(g.gl_pathv[i]) -
+					   strlen("/profile/results.json");
+
+			/* DIR/profile/ is the profiled run, not a round */
+			if (tail > g.gl_pathv[i] && !strcmp(tail, "/profile/results.json"))
+				continue;
 			files[n++] = strdup(g.gl_pathv[i]);
+		}
 		globfree(&g);
+		if (files && !n) {
+			free(files);
+			hb_err(err, len, "%s: empty result set (only a profiled run)", arg);
+			return NULL;
+		}
 	} else {
 		dup = strdup(arg);
 		files = calloc(strlen(arg) + 2, sizeof(*files));
@@ -406,6 +419,28 @@ static void add_version(struct hb_set *set, const char *v)
 	}
 	snprintf(set->versions + len, sizeof(set->versions) - len, "%s%s",
 		 len ? ", " : "", v);
+}
+
+/*
+ * The kernel profile of a set given as a directory, DIR/profile/profile.json
+ * (scripts/profile), if there is one: a corrupt one is an error.
+ */
+static int load_profile(struct hb_set *set, const char *arg, char *err, size_t len)
+{
+	char path[4096];
+	json_error_t je;
+	struct stat st;
+
+	if (stat(arg, &st) || !S_ISDIR(st.st_mode))
+		return 0;
+	snprintf(path, sizeof(path), "%s/profile/profile.json", arg);
+	if (access(path, F_OK))
+		return 0;
+	set->profile = json_load_file(path, 0, &je);
+	if (!set->profile || !json_is_object(json_object_get(set->profile, "benchmarks")))
+		return hb_err(err, len, "%s: %s", path,
+			      set->profile ? "no \"benchmarks\" object" : je.text);
+	return 0;
 }
 
 /* A kernel is its release, build and config: one set, one kernel. */
@@ -493,6 +528,8 @@ int hb_set_load(struct hb_set *set, const char *arg, char *err, size_t errlen)
 	if (!set->nmetrics)
 		return hb_err(err, errlen, "%s: empty result set (no benchmark points)",
 			    arg);
+	if (load_profile(set, arg, err, errlen))
+		return -1;
 	/*
 	 * Every round must have every metric: a round without one is only
 	 * excused by its point not being ok there (then nothing is compared).
@@ -529,6 +566,7 @@ void hb_set_free(struct hb_set *set)
 		json_decref(m->counters);
 	}
 	free(set->metrics);
+	json_decref(set->profile);
 	for (r = 0; set->paths && r < set->nrounds; r++) {
 		free(set->paths[r]);
 		if (set->roots)

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * --profile DIR: a kernel profile of each benchmark's timed regions.
+ *
+ * perf record samples this process (and the children it forks) with
+ * cpu-clock, kernel side only, with callchains and CLOCK_MONOTONIC
+ * timestamps, into DIR/BENCH.data; the meter writes every timed region's
+ * [start, end] in the same clock into DIR/BENCH.ranges ("START END POINT",
+ * ns, with DIR/BENCH.points naming each POINT), and scripts/profile keeps
+ * the samples inside them (perf report --time). A profiled run is a run of
+ * its own: the sampling interrupts cost time inside the regions, which is
+ * measured here (hb_profile_cost) and said, and its metrics are not gated.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static struct {
+	pid_t perf;
+	int ctl, ack;		/* perf's control and ack pipes, our ends */
+	FILE *ranges;
+	size_t point;		/* the index of the point being visited */
+} pr = { .perf = -1, .ctl = -1, .ack = -1 };
+
+/* Sends "enable" or "disable" to perf and waits for its ack (10 s). */
+static int perf_cmd(const char *cmd)
+{
+	struct pollfd p = { .fd = pr.ack, .events = POLLIN };
+	char buf[16];
+	ssize_t n;
+
+	if (write(pr.ctl, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
+		return -EIO;
+	if (poll(&p, 1, 10000) != 1)
+		return -ETIMEDOUT;
+	n = read(pr.ack, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	return strncmp(buf, "ack", 3) ? -EPROTO : 0;
+}
+
+static void perf_stop(void)
+{
+	int st;
+
+	if (pr.perf > 0) {
+		kill(pr.perf, SIGINT);
+		waitpid(pr.perf, &st, 0);
+	}
+	if (pr.ctl >= 0)
+		close(pr.ctl);
+	if (pr.ack >= 0)
+		close(pr.ack);
+	pr.perf = pr.ctl = pr.ack = -1;
+}
+
+/*
+ * Starts perf record on this process into @dir/@name.data, events enabled
+ * once it acks: 0, or -1 with the reason in @err.
+ */
+static int perf_start(const char *dir, const char *name, char *err, size_t len)
+{
+	char out[PATH_MAX], ctl[64], period[32], pid[32];
+	int to[2], from[2];
+
+	snprintf(out, sizeof(out), "%s/%s.data", dir, name);
+	snprintf(period, sizeof(period), "%lu", hb_rs.o->profile_period);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC)) {
+		snprintf(err, len, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pr.perf = fork();
+	if (!pr.perf) {
+		/* the child's ends, kept across exec */
+		int c = dup(to[0]), a = dup(from[1]);
+
+		snprintf(ctl, sizeof(ctl), "fd:%d,%d", c, a);
+		/*
+		 * kernel callchains only; a 16 MiB buffer, so that perf is
+		 * seldom woken to drain it inside a region
+		 */
+		execlp("perf", "perf", "record", "-q", "-e", "cpu-clock:k",
+		       "-c", period, "-g", "--kernel-callchains", "-m", "4096",
+		       "-k", "CLOCK_MONOTONIC", "-D", "-1", "--control", ctl,
+		       "-p", pid, "-o", out, (char *)NULL);
+		_exit(127);
+	}
+	close(to[0]);
+	close(from[1]);
+	pr.ctl = to[1];
+	pr.ack = from[0];
+	if (pr.perf < 0 || perf_cmd("enable\n")) {
+		int st = 0;
+
+		if (pr.perf > 0 && waitpid(pr.perf, &st, WNOHANG) == pr.perf)
+			pr.perf = -1;
+		snprintf(err, len, "perf record did not start%s",
+			 WIFEXITED(st) && WEXITSTATUS(st) == 127 ?
+			 ": no perf in PATH" : " (see its stderr)");
+		perf_stop();
+		return -1;
+	}
+	return 0;
+}
+
+int hb_profile_begin(const char *bench, char *err, size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s.ranges", hb_rs.o->profile, bench);
+	pr.ranges = fopen(path, "we");
+	if (!pr.ranges) {
+		snprintf(err, len, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (perf_start(hb_rs.o->profile, bench, err, len)) {
+		fclose(pr.ranges);
+		pr.ranges = NULL;
+		return -1;
+	}
+	hb_rs.profiling = true;
+	return 0;
+}
+
+void hb_profile_point(size_t k)
+{
+	pr.point = k;
+}
+
+void hb_profile_range(uint64_t t0, uint64_t t1)
+{
+	pthread_mutex_lock(&hb_rs.lock);
+	if (pr.ranges)
+		fprintf(pr.ranges, "%llu %llu %zu\n", (unsigned long long)t0,
+			(unsigned long long)t1, pr.point);
+	pthread_mutex_unlock(&hb_rs.lock);
+}
+
+/* Ends the benchmark's profile; @names[k] is point k's name. */
+int hb_profile_end(const char *bench, char *const *names, size_t n)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	size_t k;
+	int ret = 0;
+
+	hb_rs.profiling = false;
+	perf_stop();
+	pthread_mutex_lock(&hb_rs.lock);
+	if (pr.ranges && fclose(pr.ranges))
+		ret = -errno;
+	pr.ranges = NULL;
+	pthread_mutex_unlock(&hb_rs.lock);
+	snprintf(path, sizeof(path), "%s/%s.points", hb_rs.o->profile, bench);
+	f = fopen(path, "we");
+	if (!f)
+		return -errno;
+	for (k = 0; k < n; k++)
+		fprintf(f, "%zu %s\n", k, names[k]);
+	return fclose(f) ? -errno : ret;
+}
+
+/*
+ * What a sampling interrupt costs inside a timed region: reads of 64 KiB
+ * from /dev/zero (kernel time, where samples are taken and unwound) timed
+ * with the events off, then on (a perf record of its own), medians of 15.
+ * The timer fires once per period of the task's cpu-clock, so the cost of
+ * one is the difference over the interrupts the on time holds: (on - off)
+ * / (on / period). Time units, as every sample.
+ */
+int hb_profile_cost(json_t *ctx, char *err, size_t len)
+{
+	enum { REPS = 15, READS = 16, SIZE = 64 << 10 };
+	double on[REPS], off[REPS], mon, moff, cost;
+	struct hb_stats st;
+	int r, i, pass, fd;
+	char *buf;
+
+	fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	buf = malloc(SIZE);
+	if (fd < 0 || !buf) {
+		snprintf(err, len, "/dev/zero: %s", fd < 0 ? strerror(errno) : "out of memory");
+		goto fail;
+	}
+	if (perf_start(hb_rs.o->profile, "profile-cost", err, len))
+		goto fail;
+	for (pass = 0; pass < 2; pass++) {
+		double *v = pass ? on : off;
+
+		if (perf_cmd(pass ? "enable\n" : "disable\n")) {
+			snprintf(err, len, "perf record stopped answering");
+			perf_stop();
+			goto fail;
+		}
+		for (r = 0; r < REPS; r++) {
+			uint64_t t0 = now();
+
+			for (i = 0; i < READS; i++)
+				if (read(fd, buf, SIZE) != SIZE)
+					break;
+			v[r] = (double)(now() - t0) * hb_rs.tick - hb_rs.overhead;
+		}
+	}
+	perf_stop();
+	close(fd);
+	free(buf);
+	if (hb_stats_compute(off, REPS, &st))
+		goto nomem;
+	moff = st.median;
+	if (hb_stats_compute(on, REPS, &st))
+		goto nomem;
+	mon = st.median;
+	cost = mon > 0 ? (mon - moff) / (mon / hb_rs.o->profile_period) : 0;
+	json_object_set_new(ctx, "profile", json_pack("{ss ss sI sf sf sf ss}",
+		"dir", hb_rs.o->profile, "event", "cpu-clock:k",
+		"period", (json_int_t)hb_rs.o->profile_period,
+		"calibration_off", moff, "calibration_on", mon,
+		"cost_per_interrupt", cost,
+		"method", "16 reads of 64 KiB from /dev/zero, median of 15, events off then on: (on - off) / (on / period)"));
+	return 0;
+nomem:
+	snprintf(err, len, "out of memory");
+	return -1;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return -1;
+}
