@@ -239,6 +239,14 @@ if grep -q '^not ok' "$gk" 2>/dev/null && ! grep '^not ok' "$gk" | grep -qv 'fau
 else
 	t_report fail "the canary's gate blames the exclusive restore" "$(grep '^not ok' "$gk" 2>&1 | head -n 5)"
 fi
+# its profiled boot names the function that holds the loop
+# (remove_device_exclusive_entry(), inlined into do_swap_page() by gcc)
+pl=$(grep " $(hgit rev-parse --short=12 "$c4") bad" "$tmp/runs/bisect.log" 2>/dev/null)
+if echo "$pl" | grep -Eq 'profile: restore: (do_swap_page|remove_device_exclusive_entry) \+'; then
+	t_report ok "the canary's profile: ${pl##*profile: }"
+else
+	t_report fail "the canary's profile names the loop's function" "${pl:-no bisect.log line}"
+fi
 if [ "$(cat "$tmp/runs/bisect.log" 2>/dev/null | wc -l)" -eq "$(echo "$tested" | grep -c .)" ]; then
 	t_report ok "OUT/bisect.log: one line per commit"
 else
