@@ -94,6 +94,7 @@
 /* The benchmark table: one X() per bench_*.c, naming its struct hb_bench. */
 #define HB_BENCHES(X)	X(bench_mark) X(bench_restore) X(bench_fork) \
 			X(bench_revoke) X(bench_migrate) X(bench_thp_migrate) \
+			X(bench_mark_rmap) X(bench_revoke_listener) X(bench_fork_lock) \
 			X(bench_stress)
 
 struct hb_param {

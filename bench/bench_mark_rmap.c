@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mark_rmap: marking where an rmap walk costs most. Until 6.15,
+ * make_device_exclusive_range() finds the PTE it converts by walking the
+ * folio's reverse map under the anon_vma lock, which visits every VMA that
+ * shares the anon_vma; 6.15 walks the caller's page table instead (and
+ * kernel-patches/exclusive-folio-walk does only that on 6.12, with
+ * exclusive_folio_walk=1). One sample is one HMM_DMIRROR_EXCLUSIVE_NOCOPY
+ * of a fresh range, per page, with:
+ * - sharers: N forked children that keep the mapping but have written
+ *   their own copies, so the interval tree of the range's anon_vma holds
+ *   N more VMAs while every page is mapped once (and write-protected, as
+ *   after any fork: at N = 0 too, by a child that exits at once);
+ * - order: where the caller's VMA sits among the anon_vma's: first (the
+ *   parent's own, chained before every child's), or last (split off by an
+ *   mprotect after the children were forked, so chained after them). The
+ *   rmap walk stops as soon as the folio is unmapped, so with the caller
+ *   first it never reaches the children: only "last" makes it visit all;
+ * - state: populated (mapcount 1), or shared (one more child that has not
+ *   written: mapcount 2, and GUP's FOLL_WRITE breaks COW first);
+ * - walker: none; migrate (a thread moves other pages of the same VMA
+ *   between nodes: rmap walks that take the anon_vma lock for read); or
+ *   split (a child sharing the anon_vma splits and merges its own VMA with
+ *   mprotect: the anon_vma root lock for write, without this mm's mmap_lock).
+ * A walker needs a second CPU to contend: icount runs one vCPU and counts
+ * instructions, which cannot see a lock wait, so there it is unsupported.
+ * Only with --bench mark_rmap.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <numa.h>
+#include <numaif.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hmm.h"
+#include "hmmbench.h"
+
+enum { P_PAGES, P_SHARERS, P_ORDER, P_STATE, P_WALKER };
+enum { O_FIRST, O_LAST };
+enum { S_POPULATED, S_SHARED };
+enum { W_NONE, W_MIGRATE, W_SPLIT };
+
+static const char *const orders[] = { "first", "last", NULL };
+static const char *const states[] = { "populated", "shared", NULL };
+static const char *const walkers[] = { "none", "migrate", "split", NULL };
+
+#define WALK_PAGES	64	/* the walker's pages, after the range */
+#define MAX_KIDS	(1024 + 2)
+
+struct mark_rmap {
+	/* a guard page, the range, the walker's pages, a guard page */
+	char *map, *buf;
+	size_t len, maplen;
+	uint64_t *mirror;
+	uint64_t seed;
+	unsigned long cpages;
+	pid_t kids[MAX_KIDS];
+	unsigned int nkids;
+	/* the walker: its thread or child, and how often it went round */
+	pthread_t thread;
+	bool thread_on;
+	atomic_bool stop;
+	atomic_ulong *rounds;	/* shared with a walker child */
+};
+
+/* A child that writes its own copy of [p, p + len), then stops. */
+static pid_t fork_kid(struct hb_point *pt, char *p, size_t len, bool write)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return hb_fail(pt, "fork: %s", strerror(errno));
+	if (!pid) {
+		size_t i;
+
+		for (i = 0; write && i < len; i += PAGE_SZ)
+			p[i]++;
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, WUNTRACED) < 0)
+		if (errno != EINTR)
+			return hb_fail(pt, "waitpid: %s", strerror(errno));
+	if (!WIFSTOPPED(status))
+		return hb_fail(pt, "a sharing child did not stop (wait status %#x)", status);
+	return pid;
+}
+
+/* split: splits and merges its own copy of the VMA until killed */
+static void split_walker(char *p, size_t len, atomic_ulong *rounds)
+{
+	char *mid = p + len / 2;
+	size_t i;
+
+	for (i = 0; i < len; i += PAGE_SZ)
+		p[i]++;
+	for (;;) {
+		mprotect(mid, PAGE_SZ, PROT_READ);
+		mprotect(mid, PAGE_SZ, PROT_READ | PROT_WRITE);
+		atomic_fetch_add(rounds, 1);
+	}
+}
+
+/* migrate: moves the walker's pages between nodes 0 and 1 until stopped */
+static void *migrate_walker(void *arg)
+{
+	struct mark_rmap *mr = arg;
+	void *pages[WALK_PAGES];
+	int nodes[WALK_PAGES], status[WALK_PAGES];
+	unsigned long r;
+	int i;
+
+	for (i = 0; i < WALK_PAGES; i++)
+		pages[i] = mr->buf + mr->len + i * PAGE_SZ;
+	for (r = 0; !atomic_load(&mr->stop); r++) {
+		for (i = 0; i < WALK_PAGES; i++)
+			nodes[i] = (r + 1) & 1;
+		if (move_pages(0, WALK_PAGES, pages, nodes, status, MPOL_MF_MOVE) >= 0)
+			atomic_fetch_add(mr->rounds, 1);
+	}
+	return NULL;
+}
+
+static int mark_rmap_setup(struct hb_point *pt)
+{
+	struct mark_rmap *mr = pt->priv;
+	unsigned long sharers = pt->v[P_SHARERS], k;
+	int walker = pt->v[P_WALKER];
+	pid_t pid;
+
+	mr->len = pt->v[P_PAGES] * PAGE_SZ;
+	mr->maplen = mr->len + (WALK_PAGES + 2) * PAGE_SZ;
+	mr->nkids = 0;
+	mr->seed = (uint64_t)pt->visit << 32 | 0x7e;
+	atomic_store(&mr->stop, false);
+	if (walker != W_NONE && hb_icount())
+		return hb_unsupported(pt, "icount runs one vCPU and counts instructions: a walker cannot contend there (use tcg or kvm)");
+	if (walker == W_MIGRATE && (numa_available() < 0 || numa_max_node() < 1))
+		return hb_unsupported(pt, "the migrate walker needs NUMA node 1");
+	if (!mr->rounds) {
+		mr->rounds = mmap(NULL, sizeof(*mr->rounds), PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (mr->rounds == MAP_FAILED) {
+			mr->rounds = NULL;
+			return hb_fail(pt, "mmap: %s", strerror(errno));
+		}
+	}
+	atomic_store(mr->rounds, 0);
+	mr->map = hb_map_anon(pt, mr->maplen);
+	if (!mr->map)
+		return HB_FAILED;
+	mr->buf = mr->map + PAGE_SZ;
+	mr->mirror = hb_mirror_map(pt, mr->len);
+	if (!mr->mirror)
+		return HB_FAILED;
+	hb_fill(mr->buf, mr->len + WALK_PAGES * PAGE_SZ, mr->seed);
+
+	/*
+	 * A child that exits at once leaves every page write-protected, as
+	 * the sharers do, so that GUP takes the same write fault (a reuse)
+	 * at every N; then N children in the anon_vma's tree, every page
+	 * of theirs their own copy, so each of ours is mapped once.
+	 */
+	pid = fork();
+	if (pid < 0)
+		return hb_fail(pt, "fork: %s", strerror(errno));
+	if (!pid)
+		_exit(0);
+	while (waitpid(pid, NULL, 0) < 0)
+		if (errno != EINTR)
+			return hb_fail(pt, "waitpid: %s", strerror(errno));
+	for (k = 0; k < sharers; k++) {
+		pid = fork_kid(pt, mr->map, mr->maplen, true);
+		if (pid < 0)
+			return HB_FAILED;
+		mr->kids[mr->nkids++] = pid;
+	}
+	/*
+	 * last: mprotect the leading guard page, which keeps the VMA it is
+	 * in; the rest, the range, becomes a new VMA, chained after every
+	 * child's (any split leaves the range in a new VMA: first has none)
+	 */
+	if (pt->v[P_ORDER] == O_LAST && mprotect(mr->map, PAGE_SZ, PROT_READ))
+		return hb_fail(pt, "mprotect: %s", strerror(errno));
+	if (pt->v[P_STATE] == S_SHARED) {
+		pid = fork_kid(pt, mr->map, mr->maplen, false);
+		if (pid < 0)
+			return HB_FAILED;
+		mr->kids[mr->nkids++] = pid;
+	}
+	if (walker == W_SPLIT) {
+		pid = fork();
+		if (pid < 0)
+			return hb_fail(pt, "fork: %s", strerror(errno));
+		if (!pid)
+			split_walker(mr->buf, mr->len + WALK_PAGES * PAGE_SZ, mr->rounds);
+		mr->kids[mr->nkids++] = pid;
+	} else if (walker == W_MIGRATE) {
+		if (pthread_create(&mr->thread, NULL, migrate_walker, mr))
+			return hb_fail(pt, "pthread_create failed");
+		mr->thread_on = true;
+	}
+	/* the walker is going before anything is timed */
+	while (walker != W_NONE && atomic_load(mr->rounds) < 2)
+		sched_yield();
+	return 0;
+}
+
+static int mark_rmap_pass(struct hb_point *pt, struct hb_meter *m)
+{
+	struct mark_rmap *mr = pt->priv;
+	int ret;
+
+	hb_begin(m);
+	ret = hmm_cmd(pt->hmm_fd, HMM_DMIRROR_EXCLUSIVE_NOCOPY, mr->buf, mr->mirror,
+		      pt->v[P_PAGES], &mr->cpages);
+	hb_end(m, pt->v[P_PAGES]);
+	if (ret == -ENOTTY || ret == -EINVAL)
+		return hb_unsupported(pt, "no HMM_DMIRROR_EXCLUSIVE_NOCOPY: build with kernel-patches/test_hmm-instrumentation");
+	if (ret)
+		return hb_fail(pt, "HMM_DMIRROR_EXCLUSIVE_NOCOPY: %s", strerror(-ret));
+	return 0;
+}
+
+static void stop_walker(struct mark_rmap *mr)
+{
+	atomic_store(&mr->stop, true);
+	if (mr->thread_on)
+		pthread_join(mr->thread, NULL);
+	mr->thread_on = false;
+}
+
+static int mark_rmap_verify(struct hb_point *pt)
+{
+	struct mark_rmap *mr = pt->priv;
+	unsigned long npages = pt->v[P_PAGES], rounds;
+	unsigned int k;
+	long bad;
+	int ret;
+
+	/* the walker ran through the timed region, and the children live */
+	rounds = mr->rounds ? atomic_load(mr->rounds) : 0;
+	stop_walker(mr);
+	if (pt->v[P_WALKER] != W_NONE && rounds < 3)
+		return hb_fail(pt, "the %s walker went round %lu times: it did not run beside the mark",
+			       walkers[pt->v[P_WALKER]], rounds);
+	for (k = 0; k < mr->nkids; k++)
+		if (waitpid(mr->kids[k], NULL, WNOHANG) != 0)
+			return hb_fail(pt, "sharing child %u is gone", k);
+
+	if (mr->cpages != npages)
+		return hb_fail(pt, "the device took %lu of %lu pages", mr->cpages, npages);
+	ret = hmm_exclusive(pt->hmm_fd, mr->buf, npages);
+	if (ret != 1)
+		return hb_fail(pt, "CHECK_EXCLUSIVE right after marking: %s, expected EPERM (still exclusive)",
+			       ret ? strerror(-ret) : "0");
+	bad = hb_check(mr->buf, mr->len, mr->seed);
+	if (bad >= 0)
+		return hb_fail(pt, "data changed under exclusive access at word %ld", bad);
+	ret = hmm_exclusive(pt->hmm_fd, mr->buf, npages);
+	if (ret)
+		return hb_fail(pt, "CHECK_EXCLUSIVE after the CPU read every page: %s, expected 0 (revoked)",
+			       ret == 1 ? "EPERM" : strerror(-ret));
+	return 0;
+}
+
+static void mark_rmap_teardown(struct hb_point *pt)
+{
+	struct mark_rmap *mr = pt->priv;
+	unsigned int k;
+
+	stop_walker(mr);
+	for (k = 0; k < mr->nkids; k++) {
+		kill(mr->kids[k], SIGKILL);
+		while (waitpid(mr->kids[k], NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	mr->nkids = 0;
+	if (mr->map)
+		munmap(mr->map, mr->maplen);
+	if (mr->mirror)
+		munmap(mr->mirror, mr->len);
+	mr->map = NULL;
+	mr->mirror = NULL;
+}
+
+/*
+ * The cost of a sharer: the slope of time per page against N, per state
+ * and walker, over the points measured (at least three values of N).
+ */
+static void mark_rmap_summary(struct hb_point *const *pts, size_t n)
+{
+	double x[16], y[16], slope, icept, r2;
+	const struct hb_stats *st;
+	char name[64], unit[64];
+	size_t i, j, m;
+
+	for (i = 0; i < n; i++) {
+		if (pts[i]->v[P_SHARERS] != 0 || !hb_point_stats(pts[i]))
+			continue;
+		for (j = 0, m = 0; j < n && m < 16; j++) {
+			if (pts[j]->v[P_PAGES] != pts[i]->v[P_PAGES] ||
+			    pts[j]->v[P_ORDER] != pts[i]->v[P_ORDER] ||
+			    pts[j]->v[P_STATE] != pts[i]->v[P_STATE] ||
+			    pts[j]->v[P_WALKER] != pts[i]->v[P_WALKER] ||
+			    pts[j]->cpu_node != pts[i]->cpu_node ||
+			    pts[j]->mem_node != pts[i]->mem_node ||
+			    !(st = hb_point_stats(pts[j])))
+				continue;
+			x[m] = pts[j]->v[P_SHARERS];
+			y[m++] = st->median;
+		}
+		if (m < 3 || hb_linfit(x, y, m, &slope, &icept, &r2))
+			continue;
+		snprintf(name, sizeof(name), "%s_per_page_per_sharer",
+			 hb_icount() ? "instructions" : "ns");
+		snprintf(unit, sizeof(unit), "%s/page/sharer", hb_time_unit());
+		hb_summary(pts[i], P_SHARERS, name, slope, unit, HB_LOWER_IS_BETTER);
+		hb_summary(pts[i], P_SHARERS, "fit_r2", r2, "r2", HB_HIGHER_IS_BETTER);
+	}
+}
+
+static void mark_rmap_metrics(struct hb_point *pt, const struct hb_stats *st)
+{
+	hb_throughput(pt, st, "pages");
+}
+
+const struct hb_bench bench_mark_rmap = {
+	.name = "mark_rmap",
+	.desc = "marking against the anon_vma's sharers, mapcount and a concurrent rmap walker (HMM_DMIRROR_EXCLUSIVE_NOCOPY)",
+	.op = "page",
+	.reps = 10,
+	.explicit_only = true,
+	.priv_size = sizeof(struct mark_rmap),
+	.params = {
+		{ "pages", "range size in 4 KiB pages", "64", NULL, 1, 1 << 14, NULL },
+		{ "sharers", "forked children in the range's anon_vma, each with its own copy",
+		  "0,1,8,64", "0,8,64", 0, 1024, NULL },
+		{ "order", "the caller's VMA first or last among the anon_vma's",
+		  "first,last", NULL, 0, 0, orders },
+		{ "state", "populated (mapcount 1) or shared (mapcount 2)",
+		  "populated,shared", "populated", 0, 0, states },
+		{ "walker", "a concurrent rmap walker: none, migrate (readers), split (a writer)",
+		  "none,migrate,split", "none", 0, 0, walkers },
+	},
+	.setup = mark_rmap_setup,
+	.pass = mark_rmap_pass,
+	.verify = mark_rmap_verify,
+	.teardown = mark_rmap_teardown,
+	.metrics = mark_rmap_metrics,
+	.summary = mark_rmap_summary,
+};
