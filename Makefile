@@ -158,7 +158,14 @@ stress: bench
 stress-test: bench
 	@tests/stress.sh
 
-check: unit-test tools-test san-test fuzz-replay integration-test incremental-test ab-test canary-test kernels-test stress-test fault-test bisect-test
+# make tables: the README's and docs' measured figures, rendered from results/
+tables: bench
+	@scripts/tables
+
+tables-test: bench
+	@tests/tables.sh
+
+check: unit-test tools-test tables-test san-test fuzz-replay integration-test incremental-test ab-test canary-test kernels-test stress-test fault-test bisect-test
 
 clean:
 	@$(MAKE) -s -C lib clean

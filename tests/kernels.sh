@@ -67,6 +67,9 @@ expect2 "kernel-source: a package gone from the archive" \
 	$S/kernel-source --kernel 9.8
 expect2 "kernel-build: an unknown version stops before building" '--kernel 9\.9: no package' \
 	$S/kernel-build --kernel 9.9
+expect2 "kernel-build: a series for other versions only" \
+	'exclusive-folio-walk has no patches for 6\.1 \(it has some for: 6\.12\)' \
+	$S/kernel-build --patches kernel-patches/exclusive-folio-walk
 
 # --- the newest kernel, end to end ---
 echo "# the newest kernel: fetched and built once (about 10 min cold), then cached"

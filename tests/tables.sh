@@ -1,0 +1,38 @@
+#!/bin/sh
+# The README's and docs' measured figures against the committed data
+# (scripts/tables): the text as committed must be what the data renders,
+# and a committed number changed must make the check fail, naming the
+# block. Needs bench/hmmbench (the headline generator); no kernel.
+T_NAME=tables
+. "$(dirname "$0")/tap.sh"
+
+blocks=$(grep -c -e '<!-- table ' -e '<!-- fig ' README.md docs/*.md | awk -F: '{ n += $2 } END { print n }')
+expect_ok "the README and docs/ render from results/ as committed ($blocks blocks and figures)" $S/tables --check
+
+# a copy of the tree's text and data, one number of one result changed
+mkdir -p "$tmp/root/docs"
+cp README.md "$tmp/root/"
+cp docs/*.md "$tmp/root/docs/"
+cp -r results config "$tmp/root/"
+f=$(grep -h -o '<!-- table aa [^ ]*' README.md docs/*.md | head -n 1 | awk '{ print $4 }')
+if [ -n "$f" ] && [ -f "$tmp/root/$f/aa.json" ]; then
+	jq '.false_positives += 1' "$f/aa.json" > "$tmp/root/$f/aa.json"
+	expect_fail "A/A false positives changed in $f/aa.json: the check fails" "the text differs from the data" \
+		env TABLES_ROOT="$tmp/root" $S/tables --check "$tmp/root/README.md" "$tmp/root"/docs/*.md
+	cp "$f/aa.json" "$tmp/root/$f/aa.json"
+else
+	t_report fail "an A/A table to change" "no '<!-- table aa DIR -->' block in README.md or docs/"
+fi
+r=$(grep -h -o '<!-- fig range [^ ]*' README.md docs/*.md | head -n 1 | awk '{ print $4 }')
+if [ -n "$r" ] && [ -f "$r" ]; then
+	# every value of the first benchmark's first ok point, 1% up
+	jq '(.benchmarks[].points[] | select(.status == "ok") | .metrics[].value) |= . * 1.01' "$r" > "$tmp/root/$r"
+	expect_fail "a metric changed in $r: the check fails" "the text differs from the data" \
+		env TABLES_ROOT="$tmp/root" $S/tables --check "$tmp/root/README.md" "$tmp/root"/docs/*.md
+else
+	t_report fail "a range figure to change" "no '<!-- fig range FILE ... -->' in README.md or docs/"
+fi
+expect_fail "a generator that does not exist" "no generator 'nosuch'" $S/tables --render nosuch
+printf 'x <!-- table aa results/nowhere -->\nold\n<!-- /table -->\n' > "$tmp/bad.md"
+expect_fail "a block whose data is missing" "results/nowhere" $S/tables --check "$tmp/bad.md"
+t_done
