@@ -104,6 +104,24 @@ static const char *accelerator(const char *mode)
 	return mode;
 }
 
+/*
+ * The machine the numbers come from: the VM's host, which the runner on
+ * that host names (HMMBENCH_HOST: its hostname, or a worker's name); in
+ * host mode this machine.
+ */
+static json_t *host_name(void)
+{
+	const char *h = getenv("HMMBENCH_HOST");
+	char buf[256];
+
+	if (h && *h)
+		return json_string(h);
+	if (gethostname(buf, sizeof(buf)))
+		return json_null();
+	buf[sizeof(buf) - 1] = '\0';
+	return json_string(buf);
+}
+
 json_t *hb_context(const char *mode, char *err, size_t errlen)
 {
 	const char *info = getenv("HMMBENCH_KERNEL_INFO");
@@ -131,8 +149,9 @@ json_t *hb_context(const char *mode, char *err, size_t errlen)
 			return NULL;
 		}
 	}
-	return json_pack("{ss ss ss so so ss ss so ss so si so so so so}",
+	return json_pack("{ss so ss ss so so ss ss so ss so si so so so so}",
 			 "hmmbench_version", HMMBENCH_VERSION,
+			 "host", host_name(),
 			 "kernel_release", u.release,
 			 "kernel_version", u.version,
 			 "kernel_config_sha256", config_hash(),

@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential flex bison bc libelf-dev libssl-dev zlib1g-dev dwarves cpio xz-utils
 linux-source-6.1 qemu-system-x86 busybox-static ccache pkg-config linux-perf
 libnuma-dev numactl libhwloc-dev hwloc libjansson-dev gnuplot-nox jq
-clang libclang-rt-14-dev rsync"
+clang libclang-rt-14-dev rsync parallel openssh-client openssh-server"
 
 missing=""
 for p in $PKGS; do

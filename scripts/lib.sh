@@ -108,3 +108,54 @@ $1
 EOF
 	printf '%s' "$_ql"
 }
+
+# run_jobs OUT JOBS HOSTS: runs the jobs of OUT/jobs, lines "REL<TAB>CMD"
+# where CMD is a shell command that writes OUT/REL when run in OUT, with
+# "$HMMBENCH_WORKER" its hmmbench tree. Without HOSTS: JOBS at once, here.
+# With HOSTS (a file in GNU parallel's sshlogin format, scripts/hosts): on
+# the workers over ssh, each job in a scratch directory there, REL returned
+# into OUT, a failed job tried again on another worker, up to
+# HMMBENCH_RETRIES (3) tries in all. GNU parallel's joblog is OUT/joblog (host, time, exit status
+# of every attempt). Returns 0 if every job succeeded, else 1 with the jobs
+# that failed for good, "REL: host exit N", in OUT/jobs-failed.
+run_jobs() {
+	_out=$1 _j=$2 _hosts=$3
+	rm -f "$_out/joblog" "$_out/jobs-failed"
+	if [ -z "$_hosts" ]; then
+		(cd "$_out" && HMMBENCH_WORKER=$HMMBENCH_TOP parallel -j "$_j" --colsep '\t' \
+			--joblog "$_out/joblog" --halt never 'sh -c {2}' < "$_out/jobs") || true
+	else
+		# shellcheck disable=SC2016  # expanded on the worker
+		(cd "$_out" && parallel --sshloginfile "$_hosts" --workdir ... --cleanup \
+			--return '{1}' --retries "${HMMBENCH_RETRIES:-3}" --colsep '\t' \
+			--joblog "$_out/joblog" --halt never \
+			'HMMBENCH_WORKER=${HMMBENCH_WORKER:-$HOME/hmmbench} sh -c {2}' < "$_out/jobs") || true
+	fi
+	# the last attempt of each job decides (the joblog keeps every one)
+	awk -F '\t' 'NR > 1 { last[$1] = $2 "\t" $7 "\t" $8 }
+		END { for (k in last) print k "\t" last[k] }' "$_out/joblog" 2>/dev/null |
+		sort -n | awk -F '\t' '$3 != 0 || $4 != 0 { print $1 "\t" $2 "\t" $3 "\t" $4 }' > "$_out/.failed"
+	_n=$(awk 'END { print NR }' "$_out/jobs")
+	_ran=$(awk 'NR > 1' "$_out/joblog" 2>/dev/null | cut -f1 | sort -u | wc -l)
+	while IFS="$(printf '\t')" read -r _seq _host _rc _sig; do
+		echo "$(sed -n "${_seq}p" "$_out/jobs" | cut -f1): ${_host:-here} exit $_rc${_sig:+ signal $_sig}"
+	done < "$_out/.failed" > "$_out/jobs-failed"
+	rm -f "$_out/.failed"
+	[ "$_ran" -eq "$_n" ] || echo "$((_n - _ran)) of $_n jobs never ran" >> "$_out/jobs-failed"
+	if [ -s "$_out/jobs-failed" ]; then
+		return 1
+	fi
+	rm -f "$_out/jobs-failed"
+}
+
+# job_line REL SCRIPT ARG...: a line of a run_jobs job file: REL, a tab,
+# and a command running scripts/SCRIPT of the worker's tree with ARGs,
+# quoted for sh
+job_line() {
+	_rel=$1 _cmd="\"\$HMMBENCH_WORKER\"/scripts/$2"
+	shift 2
+	for _w in "$@"; do
+		_cmd="$_cmd $(q "$_w")"
+	done
+	printf '%s\t%s\n' "$_rel" "$_cmd"
+}

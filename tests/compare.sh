@@ -239,4 +239,21 @@ fi
 printf '{"benchmarks": 3' > "$tmp/prof-aa/profile/profile.json"
 expect_fail "compare: refuses a corrupt profile.json" 'profile.json' $T compare $TH "$tmp/prof-base" "$tmp/prof-aa"
 
+# a set whose rounds ran on two hosts is refused unless told; sides on
+# different hosts are said
+mkdir -p "$tmp/hosts" "$tmp/hostb"
+for r in 1 2 3; do
+	jq --arg h "host$(( r % 2 ))" '.context.host = $h' $F/sets/base/$r.json > "$tmp/hosts/$r.json"
+	jq '.context.host = "other"' $F/sets/aa/$r.json > "$tmp/hostb/$r.json"
+done
+expect_fail "compare: refuses a set from two hosts" 'ran on different hosts \(host1, host0\)' \
+	$T compare $TH "$tmp/hosts" $F/sets/aa
+expect_gate2 "gate: refuses a set from two hosts" 'ran on different hosts' "$tmp/hosts" $F/sets/aa
+expect_exit "compare --mix-hosts: compares them anyway" 0 $T compare $TH --mix-hosts "$tmp/hosts" $F/sets/aa
+if $T compare $TH $F/sets/base "$tmp/hostb" 2>&1 | grep -q 'hosts differ: baseline on an unknown host, candidate on other'; then
+	t_report ok "compare: sides from different hosts are said in the note"
+else
+	t_report fail "compare: host note" "$($T compare $TH $F/sets/base "$tmp/hostb" 2>&1 | grep -i note)"
+fi
+
 t_done

@@ -386,14 +386,18 @@ static void version_note(struct hb_comparison *out, const struct hb_set *base,
 			 const struct hb_set *cand)
 {
 	bool dirty = strstr(base->versions, "dirty") || strstr(cand->versions, "dirty");
+	size_t n = 0;
 
-	if (!strcmp(base->versions, cand->versions) && !strchr(base->versions, ',') &&
-	    !dirty)
-		return;
-	snprintf(out->note, sizeof(out->note), "hmmbench %s: baseline %s, candidate %s%s",
-		 strcmp(base->versions, cand->versions) || strchr(base->versions, ',') ?
-		 "versions differ" : "version", base->versions, cand->versions,
-		 dirty ? " (-dirty: built from a tree with uncommitted changes)" : "");
+	out->note[0] = '\0';
+	if (strcmp(base->versions, cand->versions) || strchr(base->versions, ',') || dirty)
+		n = snprintf(out->note, sizeof(out->note), "hmmbench %s: baseline %s, candidate %s%s",
+			     strcmp(base->versions, cand->versions) || strchr(base->versions, ',') ?
+			     "versions differ" : "version", base->versions, cand->versions,
+			     dirty ? " (-dirty: built from a tree with uncommitted changes)" : "");
+	if (strcmp(base->hosts, cand->hosts) && n < sizeof(out->note))
+		snprintf(out->note + n, sizeof(out->note) - n, "%shosts differ: baseline on %s, candidate on %s",
+			 n ? "; " : "", base->hosts[0] ? base->hosts : "an unknown host",
+			 cand->hosts[0] ? cand->hosts : "an unknown host");
 }
 
 /*

@@ -66,6 +66,8 @@ struct hb_set {
 	const json_t *context;			/* round 0's context */
 	/* the hmmbench versions its rounds ran, distinct, ", "-joined */
 	char versions[256];
+	/* the hosts its rounds ran on, distinct, ", "-joined ("" unknown) */
+	char hosts[256];
 	/* DIR/profile/profile.json of a set given as DIR (scripts/profile) */
 	json_t *profile;
 	size_t nmetrics;
@@ -81,6 +83,12 @@ struct hb_set {
  */
 int hb_set_load(struct hb_set *set, const char *arg, char *err, size_t errlen);
 void hb_set_free(struct hb_set *set);
+/*
+ * Why @set may not be compared as one side, or NULL: its rounds ran on
+ * more than one host, whose noise differs (unless @mix).
+ */
+const char *hb_set_mixed_hosts(const struct hb_set *set, bool mix, char *buf,
+			       size_t len);
 const struct hb_metric *hb_set_find(const struct hb_set *set, const char *id);
 /* Why @set is not fit to gate on (not complete, a point failed), or NULL. */
 const char *hb_set_unfit(const struct hb_set *set, char *buf, size_t len);
@@ -270,6 +278,7 @@ struct hb_noise {
  * first set) into @run. 0, or -1 with the reason in @err.
  */
 int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs,
+		      bool mix_hosts,
 		      void (*run_line)(char *, size_t, const struct hb_set *),
 		      char *run, size_t runlen, char *err, size_t len);
 void hb_noise_free(struct hb_noise *z);

@@ -35,6 +35,7 @@ struct opts {
 	bool fmt_given;
 	const char *output, *thresholds, *th_mode, *describe;
 	double alpha;
+	bool mix_hosts;
 };
 
 static void usage(FILE *f)
@@ -45,6 +46,7 @@ static void usage(FILE *f)
 "                        BASELINE CANDIDATE [CANDIDATE...]\n"
 "       " PROG " gate [--thresholds FILE] [--output FILE] [--mode-thresholds MODE]\n"
 "                     [--alpha A] BASELINE CANDIDATE\n"
+"       (compare, gate and noise take --mix-hosts: rounds of one set from several hosts)\n"
 "       " PROG " noise [--output FILE] [--describe TEXT] X Y [X Y ...]\n"
 "A result set is a results.json, a directory of rounds (DIR/*/results.json,\n"
 "else DIR/*.json) or a comma-separated list of files: repeated boots of one kernel.\n"
@@ -110,6 +112,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 		{ "mode-thresholds", required_argument, NULL, 'm' },
 		{ "alpha", required_argument, NULL, 'a' },
 		{ "describe", required_argument, NULL, 'd' },
+		{ "mix-hosts", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -119,7 +122,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 	memset(o, 0, sizeof(*o));
 	o->alpha = HB_ALPHA_DEFAULT;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:o:t:m:a:d:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+f:o:t:m:a:d:xh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(cmd, "compare") || parse_fmt(optarg, &o->fmt)) {
@@ -140,6 +143,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 			break;
 		case 'd':
 			o->describe = optarg;
+			break;
+		case 'x':
+			o->mix_hosts = true;
 			break;
 		case 'a':
 			o->alpha = strtod(optarg, &end);
@@ -237,7 +243,8 @@ static int cmd_compare(int argc, char **argv)
 		return 2;
 	}
 	for (i = 0; i < n; i++) {
-		if (hb_set_load(&sets[i], argv[optind + i], err, sizeof(err))) {
+		if (hb_set_load(&sets[i], argv[optind + i], err, sizeof(err)) ||
+		    hb_set_mixed_hosts(&sets[i], o.mix_hosts, err, sizeof(err))) {
 			fprintf(stderr, PROG " compare: %s\n", err);
 			n = i + 1;
 			goto out_sets;
@@ -317,6 +324,11 @@ static int cmd_gate(int argc, char **argv)
 	if ((unfit = hb_set_unfit(&base, why, sizeof(why))) ||
 	    (unfit = hb_set_unfit(&cand, why, sizeof(why)))) {
 		ret = gate_error("incomplete result: %s", unfit);
+		goto out;
+	}
+	if ((unfit = hb_set_mixed_hosts(&base, o.mix_hosts, why, sizeof(why))) ||
+	    (unfit = hb_set_mixed_hosts(&cand, o.mix_hosts, why, sizeof(why)))) {
+		ret = gate_error("%s", unfit);
 		goto out;
 	}
 	if (strcmp(base.mode, cand.mode) || strcmp(base.time_unit, cand.time_unit)) {
@@ -450,7 +462,7 @@ static int cmd_noise(int argc, char **argv)
 		return 2;
 	}
 	if (hb_noise_of_pairs(&noise, (const char *const *)argv + optind,
-			      (argc - optind) / 2, run_line, run, sizeof(run),
+			      (argc - optind) / 2, o.mix_hosts, run_line, run, sizeof(run),
 			      err, sizeof(err))) {
 		fprintf(stderr, PROG " noise: %s\n", err);
 		hb_noise_free(&noise);

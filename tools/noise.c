@@ -146,6 +146,7 @@ static struct hb_noise_rule *rule_of(struct hb_noise *z, const char *id)
 }
 
 int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs,
+		      bool mix_hosts,
 		      void (*run_line)(char *, size_t, const struct hb_set *),
 		      char *run, size_t runlen, char *err, size_t len)
 {
@@ -167,6 +168,11 @@ int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs
 		if ((unfit = hb_set_unfit(&a, why, sizeof(why))) ||
 		    (unfit = hb_set_unfit(&b, why, sizeof(why)))) {
 			hb_err(err, len, "incomplete result: %s", unfit);
+			goto out_sets;
+		}
+		if ((unfit = hb_set_mixed_hosts(&a, mix_hosts, why, sizeof(why))) ||
+		    (unfit = hb_set_mixed_hosts(&b, mix_hosts, why, sizeof(why)))) {
+			hb_err(err, len, "%s", unfit);
 			goto out_sets;
 		}
 		if (!hb_same(a.setting, b.setting) || !hb_same(a.time_unit, b.time_unit) ||

@@ -403,22 +403,31 @@ bool hb_same(const char *a, const char *b)
 	return !strcmp(a ? a : "", b ? b : "");
 }
 
-/* @v into set->versions unless there (a version has no ", ") */
-static void add_version(struct hb_set *set, const char *v)
+/* @v into the ", "-list @list (@size bytes) unless there */
+static void add_distinct(char *list, size_t size, const char *v)
 {
-	size_t len = strlen(set->versions);
-	const char *p = set->versions;
+	size_t len = strlen(list);
+	const char *p = list;
 
 	if (!v)
 		return;
 	while ((p = strstr(p, v))) {
-		if ((p == set->versions || p[-1] == ' ') &&
+		if ((p == list || p[-1] == ' ') &&
 		    (!p[strlen(v)] || p[strlen(v)] == ','))
 			return;
 		p++;
 	}
-	snprintf(set->versions + len, sizeof(set->versions) - len, "%s%s",
-		 len ? ", " : "", v);
+	snprintf(list + len, size - len, "%s%s", len ? ", " : "", v);
+}
+
+const char *hb_set_mixed_hosts(const struct hb_set *set, bool mix, char *buf,
+			       size_t len)
+{
+	if (mix || !strchr(set->hosts, ','))
+		return NULL;
+	snprintf(buf, len, "%s: its rounds ran on different hosts (%s), whose noise differs; --mix-hosts compares them anyway",
+		 set->label, set->hosts);
+	return buf;
 }
 
 /*
@@ -478,7 +487,9 @@ int hb_set_load(struct hb_set *set, const char *arg, char *err, size_t errlen)
 			return hb_err(err, errlen, "%s", why);
 		}
 		ctx = json_object_get(set->roots[r], "context");
-		add_version(set, hb_str(ctx, "hmmbench_version"));
+		add_distinct(set->versions, sizeof(set->versions),
+			     hb_str(ctx, "hmmbench_version"));
+		add_distinct(set->hosts, sizeof(set->hosts), hb_str(ctx, "host"));
 		if (!r) {
 			set->context = ctx;
 			set->mode = hb_str(ctx, "mode");
