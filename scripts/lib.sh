@@ -115,9 +115,10 @@ EOF
 # With HOSTS (a file in GNU parallel's sshlogin format, scripts/hosts): on
 # the workers over ssh, each job in a scratch directory there, REL returned
 # into OUT, a failed job tried again on another worker, up to
-# HMMBENCH_RETRIES (3) tries in all. GNU parallel's joblog is OUT/joblog (host, time, exit status
-# of every attempt). Returns 0 if every job succeeded, else 1 with the jobs
-# that failed for good, "REL: host exit N", in OUT/jobs-failed.
+# HMMBENCH_RETRIES (3) tries in all. GNU parallel's joblog is OUT/joblog:
+# host, time and exit status of each job's last try. Returns 0 if every job
+# succeeded, else 1 with the jobs that failed for good, "REL: host exit N",
+# in OUT/jobs-failed.
 run_jobs() {
 	_out=$1 _j=$2 _hosts=$3
 	rm -f "$_out/joblog" "$_out/jobs-failed"
