@@ -21,7 +21,7 @@ static const char usage[] =
 	"                    [--quick] [--out FILE] [--mode kvm|tcg|icount|host]\n"
 	"                    [--profile DIR [--profile-period NS]]\n"
 	"       hmmbench validate FILE\n"
-	"       hmmbench summary [--headline] FILE\n"
+	"       hmmbench summary [--headline [--json]] FILE\n"
 	"       hmmbench features\n";
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die2(const char *fmt, ...)
@@ -306,24 +306,37 @@ static int cmd_run(int argc, char **argv)
 
 static int cmd_file(const char *cmd, int argc, char **argv)
 {
-	bool headline = argc == 3 && !strcmp(cmd, "summary") && !strcmp(argv[1], "--headline");
+	bool headline = argc >= 3 && !strcmp(cmd, "summary") && !strcmp(argv[1], "--headline");
+	bool as_json = false;
 	char err[1024];
 	json_t *root;
 
 	if (headline) {
 		argv++;
 		argc--;
+		as_json = argc == 3 && !strcmp(argv[1], "--json");
+		if (as_json) {
+			argv++;
+			argc--;
+		}
 	}
 	if (argc != 2)
 		die2("%s: expected one FILE (usage: hmmbench %s%s FILE)", cmd, cmd,
-		     strcmp(cmd, "summary") ? "" : " [--headline]");
+		     strcmp(cmd, "summary") ? "" : " [--headline [--json]]");
 	root = hb_results_load(argv[1], err, sizeof(err));
 	if (!root) {
 		fprintf(stderr, "hmmbench: invalid: %s\n", err);
 		return 2;
 	}
-	if (headline)
+	if (as_json) {
+		json_t *rows = hb_headline_rows(root);
+
+		json_dumpf(rows, stdout, JSON_INDENT(1));
+		putchar('\n');
+		json_decref(rows);
+	} else if (headline) {
 		hb_print_headline(root, stdout);
+	}
 	else if (!strcmp(cmd, "summary"))
 		hb_print_summary(root, stdout);
 	else

@@ -233,21 +233,16 @@ static double spec_value(const struct headline_spec *h, const json_t *p, const c
 	return NAN;
 }
 
-void hb_print_headline(const json_t *root, FILE *f)
+json_t *hb_headline_rows(const json_t *root)
 {
-	const json_t *ctx = json_object_get(root, "context"), *b, *p, *best;
+	const json_t *b, *p, *best;
 	const char *unit, *best_unit, *name;
-	size_t i, j, k, shown = 0;
+	json_t *rows = json_array();
+	size_t i, j, k;
 	long largest;
 	double v, best_v;
 
-	fprintf(f, "hmmbench %s: kernel %s, mode %s (times in %s), status %s\n",
-		json_string_value(json_object_get(ctx, "hmmbench_version")),
-		json_string_value(json_object_get(ctx, "kernel_release")),
-		json_string_value(json_object_get(ctx, "mode")),
-		json_string_value(json_object_get(ctx, "time_unit")),
-		json_string_value(json_object_get(root, "status")));
-	for (i = 0; i < sizeof(headlines) / sizeof(headlines[0]); i++) {
+	for (i = 0; rows && i < sizeof(headlines) / sizeof(headlines[0]); i++) {
 		const struct headline_spec *h = &headlines[i];
 
 		best = NULL;
@@ -275,13 +270,37 @@ void hb_print_headline(const json_t *root, FILE *f)
 				best_unit = unit ? unit : "";
 			}
 		}
-		if (!best)
-			continue;
-		if (!shown++)
-			fprintf(f, "  %-50s %12s  %-32s %s\n", "headline", "median", "unit", "at");
-		fprintf(f, "  %-50s %12.6g  %-32s %s=%ld\n", h->label, best_v, best_unit,
-			h->largest, largest);
+		if (best)
+			json_array_append_new(rows, json_pack("{ss sf ss ss sI}", "label", h->label,
+				"value", best_v, "unit", best_unit, "at", h->largest,
+				"at_value", (json_int_t)largest));
 	}
-	if (!shown)
+	return rows;
+}
+
+void hb_print_headline(const json_t *root, FILE *f)
+{
+	const json_t *ctx = json_object_get(root, "context"), *r;
+	json_t *rows = hb_headline_rows(root);
+	size_t i;
+
+	fprintf(f, "hmmbench %s: kernel %s, mode %s (times in %s), status %s\n",
+		json_string_value(json_object_get(ctx, "hmmbench_version")),
+		json_string_value(json_object_get(ctx, "kernel_release")),
+		json_string_value(json_object_get(ctx, "mode")),
+		json_string_value(json_object_get(ctx, "time_unit")),
+		json_string_value(json_object_get(root, "status")));
+	json_array_foreach(rows, i, r) {
+		if (!i)
+			fprintf(f, "  %-50s %12s  %-32s %s\n", "headline", "median", "unit", "at");
+		fprintf(f, "  %-50s %12.6g  %-32s %s=%" JSON_INTEGER_FORMAT "\n",
+			json_string_value(json_object_get(r, "label")),
+			json_number_value(json_object_get(r, "value")),
+			json_string_value(json_object_get(r, "unit")),
+			json_string_value(json_object_get(r, "at")),
+			json_integer_value(json_object_get(r, "at_value")));
+	}
+	if (!json_array_size(rows))
 		fprintf(f, "  (no headline figure: no point of the suite ran ok)\n");
+	json_decref(rows);
 }

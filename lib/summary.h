@@ -12,6 +12,8 @@
  * the revoke split, exclusive against migrate, THP migration's speedup.
  */
 void hb_print_headline(const json_t *root, FILE *f);
+/* Its rows: [{label, value, unit, at, at_value}], for other formats. */
+json_t *hb_headline_rows(const json_t *root);
 /* Every point's statistics and metrics, the summaries, the ratio tables. */
 void hb_print_summary(const json_t *root, FILE *f);
 
