@@ -8,7 +8,7 @@
 # exits 1, the headline is regressed, nothing is flagged off the canary's
 # own paths; and the A/A rung passes (exit 0).
 # In icount mode (CANARY_MODE to change it), 3 rounds a side, --quick, two
-# guests at once: 18 boots of about 45 s.
+# guests at once: 18 boots of about 45 s (no profiles: tests/ab.sh has them).
 T_NAME=canary
 . "$(dirname "$0")/tap.sh"
 MODE=${CANARY_MODE:-icount}
@@ -22,7 +22,7 @@ for c in $canaries; do
 	ks="$ks $c:$(jq -r --arg c "$c" '. as $r | .canaries[$c].k[$r.k_percent | index(2)]' config/canaries.json)"
 done
 ks="$ks restore:0"
-if scripts/ladder --mode "$MODE" --jobs "$JOBS" --quick --rungs "$ks" --out "$tmp/ladder" \
+if scripts/ladder --mode "$MODE" --jobs "$JOBS" --quick --no-profile --rungs "$ks" --out "$tmp/ladder" \
 	> "$tmp/ladder.out" 2> "$tmp/ladder.err"; then
 	t_report ok "ladder: $(echo "$ks" | wc -w) rungs, $(jq .wall_seconds "$tmp/ladder/ladder.json") s"
 else
