@@ -36,7 +36,6 @@
 #include "hmm.h"
 #include "hmmbench.h"
 
-#define CHUNK	64	/* pages per contending ioctl, test_hmm's own chunk */
 
 enum { P_VARIANT, P_ENTRIES };
 enum { V_PLAIN, V_EXCLUSIVE, V_CONTENDED };
@@ -84,28 +83,9 @@ static int fork_setup(struct hb_point *pt)
 static int contend(struct hb_point *pt)
 {
 	struct frk *f = pt->priv;
-	unsigned long npages = pt->v[P_ENTRIES], off = 0, n;
-	int ret;
 
-	while (npages && !__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
-		n = npages - off < CHUNK ? npages - off : CHUNK;
-		ret = hmm_cmd(pt->hmm_fd, HMM_DMIRROR_EXCLUSIVE,
-			      f->buf + off * PAGE_SZ, f->mirror + off * PAGE_SZ / 8,
-			      n, NULL);
-		/*
-		 * EBUSY: a page could not be marked; ENOENT: an invalidation
-		 * (fork's) removed the device's entries before test_hmm copied
-		 * them back. Both are what contention looks like.
-		 */
-		if (ret && ret != -EBUSY && ret != -ENOENT) {
-			__atomic_store_n(&f->contender_err, 1, __ATOMIC_RELEASE);
-			return hb_fail(pt, "contender: HMM_DMIRROR_EXCLUSIVE: %s",
-				       strerror(-ret));
-		}
-		__atomic_add_fetch(&f->marks, 1, __ATOMIC_RELEASE);
-		off = (off + n) % npages;
-	}
-	return 0;
+	return hmm_remark(pt, HMM_DMIRROR_EXCLUSIVE, f->buf, f->mirror, pt->v[P_ENTRIES],
+			  &f->stop, &f->marks, &f->contender_err);
 }
 
 /* The child checks the parent's data and says so in its exit status. */

@@ -31,7 +31,6 @@
 #include "hmmbench.h"
 
 #define PARAM	"/sys/module/test_hmm/parameters/program_unlocked_ns"
-#define CHUNK	64	/* pages per re-mark, test_hmm's own chunk */
 
 enum { P_ENTRIES, P_PROGRAM, P_FORKS };
 
@@ -46,26 +45,6 @@ struct fork_lock {
 	int bad_child;
 };
 
-static long param_rw(long val)
-{
-	char buf[32] = "";
-	long ret;
-	int fd, n;
-
-	fd = open(PARAM, (val < 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (val >= 0) {
-		n = snprintf(buf, sizeof(buf), "%ld\n", val);
-		ret = write(fd, buf, n) == n ? val : -errno;
-	} else {
-		n = read(fd, buf, sizeof(buf) - 1);
-		ret = n > 0 ? strtol(buf, NULL, 10) : -EIO;
-	}
-	close(fd);
-	return ret;
-}
-
 static int fork_lock_setup(struct hb_point *pt)
 {
 	struct fork_lock *f = pt->priv;
@@ -73,10 +52,10 @@ static int fork_lock_setup(struct hb_point *pt)
 	f->len = pt->v[P_ENTRIES] * PAGE_SZ;
 	f->seed = (uint64_t)pt->visit << 32 | 0xf0;
 	f->stop = f->marks = f->err = f->bad_child = 0;
-	f->old_param = param_rw(-1);
+	f->old_param = hb_num_file(PARAM, -1);
 	if (f->old_param < 0)
 		return hb_unsupported(pt, "no test_hmm program_unlocked_ns: build with kernel-patches/driver-programs-unlocked");
-	if (param_rw(pt->v[P_PROGRAM]) < 0)
+	if (hb_num_file(PARAM, pt->v[P_PROGRAM]) < 0)
 		return hb_fail(pt, "setting program_unlocked_ns: %s", strerror(errno));
 	f->buf = hb_map_anon(pt, f->len);
 	if (!f->buf)
@@ -93,23 +72,9 @@ static int fork_lock_setup(struct hb_point *pt)
 static int driver(struct hb_point *pt)
 {
 	struct fork_lock *f = pt->priv;
-	unsigned long npages = pt->v[P_ENTRIES], off = 0, n;
-	int ret;
 
-	while (!__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
-		n = npages - off < CHUNK ? npages - off : CHUNK;
-		ret = hmm_cmd(pt->hmm_fd, HMM_DMIRROR_EXCLUSIVE_NOCOPY,
-			      f->buf + off * PAGE_SZ, f->mirror, n, NULL);
-		/* EBUSY: a folio was busy (fork's); contention, not error */
-		if (ret && ret != -EBUSY) {
-			__atomic_store_n(&f->err, -ret, __ATOMIC_RELEASE);
-			return hb_fail(pt, "driver: HMM_DMIRROR_EXCLUSIVE_NOCOPY: %s",
-				       strerror(-ret));
-		}
-		__atomic_add_fetch(&f->marks, 1, __ATOMIC_RELEASE);
-		off = (off + n) % npages;
-	}
-	return 0;
+	return hmm_remark(pt, HMM_DMIRROR_EXCLUSIVE_NOCOPY, f->buf, f->mirror,
+			  pt->v[P_ENTRIES], &f->stop, &f->marks, &f->err);
 }
 
 static int child(void *arg)
@@ -177,7 +142,7 @@ static int fork_lock_verify(struct hb_point *pt)
 	if (f->bad_child)
 		return hb_fail(pt, "a child did not see the parent's data (wait status %#x)",
 			       f->bad_child);
-	if (param_rw(-1) != pt->v[P_PROGRAM])
+	if (hb_num_file(PARAM, -1) != pt->v[P_PROGRAM])
 		return hb_fail(pt, "program_unlocked_ns does not read back %ld", pt->v[P_PROGRAM]);
 	bad = hb_check(f->buf, f->len, f->seed);
 	if (bad >= 0)
@@ -190,7 +155,7 @@ static void fork_lock_teardown(struct hb_point *pt)
 	struct fork_lock *f = pt->priv;
 
 	if (f->old_param >= 0)
-		param_rw(f->old_param);
+		hb_num_file(PARAM, f->old_param);
 	if (f->buf)
 		munmap(f->buf, f->len);
 	if (f->mirror)

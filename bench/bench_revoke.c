@@ -136,29 +136,6 @@ static uint64_t word0(const struct hb_point *pt, unsigned long g, unsigned long 
 	return written(r, g, c == ~0UL ? 0 : c);
 }
 
-/*
- * Reads (@val < 0) or writes a sysfs or procfs number: the value read or
- * written, or -errno.
- */
-static long num_file(const char *path, long val)
-{
-	char buf[32] = "";
-	long ret;
-	int fd, n;
-
-	fd = open(path, (val < 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (val >= 0) {
-		n = snprintf(buf, sizeof(buf), "%ld\n", val);
-		ret = write(fd, buf, n) == n ? val : -errno;
-	} else {
-		ret = read(fd, buf, sizeof(buf) - 1) > 0 ? strtol(buf, NULL, 10) : -EIO;
-	}
-	close(fd);
-	return ret;
-}
-
 static int layout_collect(void *arg, uint64_t time, const void *raw, uint32_t size)
 {
 	struct { const struct hb_tp_format *fmt; uint64_t addr; int off; } *c = arg;
@@ -270,9 +247,9 @@ static int probe_setup(struct hb_point *pt, struct revoke *r)
 		 * some jiffies after each arming, in the middle of a pass, by
 		 * patching text (slow under TCG), and the probe's cost with it.
 		 */
-		r->kp_optimize = num_file(KP_OPTIMIZE, -1);
+		r->kp_optimize = hb_num_file(KP_OPTIMIZE, -1);
 		if (r->kp_optimize > 0)
-			num_file(KP_OPTIMIZE, 0);
+			hb_num_file(KP_OPTIMIZE, 0);
 		ret = kprobe_layout(pt, &off);
 		if (ret)
 			return ret;
@@ -333,7 +310,7 @@ static int revoke_setup(struct hb_point *pt)
 	/* after marking, which would pay it per page */
 	if (pt->v[P_DELAY]) {
 		r->delay_set = true;
-		ret = num_file(DELAY_PARAM, pt->v[P_DELAY]);
+		ret = hb_num_file(DELAY_PARAM, pt->v[P_DELAY]);
 		if (ret < 0)
 			return hb_fail(pt, "writing %s: %s", DELAY_PARAM, strerror(-ret));
 	}
@@ -686,7 +663,7 @@ static int revoke_verify(struct hb_point *pt)
 	int ret;
 
 	/* the delay would slow the checks below, and everything after */
-	if (r->delay_set && !num_file(DELAY_PARAM, 0))
+	if (r->delay_set && !hb_num_file(DELAY_PARAM, 0))
 		r->delay_set = false;
 	n = pp ? pages * PP_ROUNDS : pages;
 	if (pt->v[P_PROBE] != PR_NONE && r->observed != n)
@@ -719,7 +696,7 @@ static void revoke_teardown(struct hb_point *pt)
 
 	/* also after a failure: the delay would slow every later benchmark */
 	if (r->delay_set)
-		num_file(DELAY_PARAM, 0);
+		hb_num_file(DELAY_PARAM, 0);
 	r->delay_set = false;
 	if (r->kprobes) {
 		hb_kprobe_del(KP_ENTRY);
@@ -727,7 +704,7 @@ static void revoke_teardown(struct hb_point *pt)
 	}
 	r->kprobes = false;
 	if (r->kp_optimize > 0)
-		num_file(KP_OPTIMIZE, r->kp_optimize);
+		hb_num_file(KP_OPTIMIZE, r->kp_optimize);
 	r->kp_optimize = -1;
 	if (r->map)
 		munmap(r->map, r->len);

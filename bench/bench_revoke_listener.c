@@ -55,24 +55,10 @@ struct listener {
 
 static long param_rw(const char *name, long val)
 {
-	char path[128], buf[32] = "";
-	long ret;
-	int fd, n;
+	char path[128];
 
 	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, (val < 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (val >= 0) {
-		n = snprintf(buf, sizeof(buf), "%ld\n", val);
-		ret = write(fd, buf, n) == n ? val : -errno;
-	} else {
-		n = read(fd, buf, sizeof(buf) - 1);
-		ret = n <= 0 ? -EIO : buf[0] == 'Y' ? 1 : buf[0] == 'N' ? 0 :
-		      strtol(buf, NULL, 10);
-	}
-	close(fd);
-	return ret;
+	return hb_num_file(path, val);
 }
 
 static int listener_setup(struct hb_point *pt)

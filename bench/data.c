@@ -2,9 +2,12 @@
 /* Data patterns, the device's copy buffer, THP and NUMA placement checks. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "placement.h"
@@ -105,4 +108,25 @@ int hb_check_node(struct hb_point *pt, void *addr, size_t len)
 				       (char *)addr + i * PAGE_SZ, node, pt->mem_node);
 	}
 	return 0;
+}
+
+long hb_num_file(const char *path, long val)
+{
+	char buf[32] = "";
+	long ret;
+	int fd, n;
+
+	fd = open(path, (val < 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (val >= 0) {
+		n = snprintf(buf, sizeof(buf), "%ld\n", val);
+		ret = write(fd, buf, n) == n ? val : -errno;
+	} else {
+		n = read(fd, buf, sizeof(buf) - 1);
+		ret = n <= 0 ? -EIO : buf[0] == 'Y' ? 1 : buf[0] == 'N' ? 0 :
+		      strtol(buf, NULL, 10);
+	}
+	close(fd);
+	return ret;
 }

@@ -200,3 +200,26 @@ int hmm_features(FILE *f)
 	close(fd);
 	return 0;
 }
+
+int hmm_remark(struct hb_point *pt, unsigned long req, char *buf, uint64_t *mirror,
+	       unsigned long npages, int *stop, int *marks, int *err)
+{
+	unsigned long off = 0, n;
+	bool copy = req == HMM_DMIRROR_EXCLUSIVE;
+	int ret;
+
+	while (npages && !__atomic_load_n(stop, __ATOMIC_ACQUIRE)) {
+		n = npages - off < 64 ? npages - off : 64;
+		ret = hmm_cmd(pt->hmm_fd, req, buf + off * PAGE_SZ,
+			      mirror + (copy ? off * PAGE_SZ / 8 : 0), n, NULL);
+		if (ret && ret != -EBUSY && ret != -ENOENT) {
+			__atomic_store_n(err, -ret, __ATOMIC_RELEASE);
+			return hb_fail(pt, "the re-marking driver: %s: %s",
+				       copy ? "HMM_DMIRROR_EXCLUSIVE" : "HMM_DMIRROR_EXCLUSIVE_NOCOPY",
+				       strerror(-ret));
+		}
+		__atomic_add_fetch(marks, 1, __ATOMIC_RELEASE);
+		off = (off + n) % npages;
+	}
+	return 0;
+}

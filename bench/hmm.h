@@ -60,6 +60,16 @@ struct hb_point;
 int hmm_expect_revoked(struct hb_point *pt, void *addr, size_t len, const char *when);
 
 /*
+ * A driver that keeps marking: @req (HMM_DMIRROR_EXCLUSIVE or _NOCOPY) over
+ * @npages at @buf in test_hmm's own 64-page chunks, round and round, until
+ * *@stop; *@marks counts the ioctls done. EBUSY (a busy folio) and ENOENT
+ * (an invalidation took the device's entries first) are what contention
+ * looks like; another error is stored in *@err and fails @pt (HB_FAILED).
+ */
+int hmm_remark(struct hb_point *pt, unsigned long req, char *buf, uint64_t *mirror,
+	       unsigned long npages, int *stop, int *marks, int *err);
+
+/*
  * Marks @npages at @addr for exclusive device access (HMM_DMIRROR_EXCLUSIVE,
  * the device's copy into @mirror) and checks it: every page copied, the
  * range still exclusive (CHECK_EXCLUSIVE). 0, or HB_FAILED after hb_fail().

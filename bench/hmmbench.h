@@ -245,6 +245,11 @@ long hb_check(const void *p, size_t len, uint64_t seed);
 /* hb_check_node() for @n pages @stride pages apart from @base (hb_page()). */
 int hb_check_node_pages(struct hb_point *pt, void *base, unsigned long n,
 			unsigned long stride);
+/*
+ * A number file (sysfs, a module parameter): its value (@val < 0; "Y" and
+ * "N" read as 1 and 0), or @val written. -errno on failure.
+ */
+long hb_num_file(const char *path, long val);
 /* AnonHugePages of the mapping holding @addr, in kB; -1 if not found. */
 long hb_anon_huge_kb(const void *addr);
 /* Fails @pt unless every page of [addr, addr + len) is on its memory node. */
