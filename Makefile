@@ -26,7 +26,7 @@ KBUILD = scripts/kernel-build $(KVER) \
 VMRUN = scripts/vm-run --accel $(MODE) --cpus $(CPUS) --mem $(MEM) \
 	--nodes $(NODES) --timeout $(TIMEOUT)
 
-.PHONY: all deps bench kernel vm preflight run ab aa ladder versions tables check unit-test integration-test tools-test tables-test hosts-test ab-test canary-test kernels-test incremental-test san-test fuzz fuzz-replay stress stress-test fault-test bisect-test clean
+.PHONY: all deps bench kernel vm preflight run ab aa ladder versions tables check unit-test integration-test tools-test tables-test hosts-test questions-test ab-test canary-test kernels-test incremental-test san-test fuzz fuzz-replay stress stress-test fault-test bisect-test clean
 
 all: bench
 
@@ -165,11 +165,15 @@ tables: bench
 tables-test: bench
 	@tests/tables.sh
 
+# the seed's question benchmarks on a real kernel (docs/questions.md)
+questions-test: bench
+	@tests/questions.sh
+
 # campaigns over ssh: two workers on this machine (tests/hosts.sh, docs/hosts.md)
 hosts-test: bench
 	@tests/hosts.sh
 
-check: unit-test tools-test tables-test san-test fuzz-replay integration-test incremental-test ab-test canary-test kernels-test stress-test fault-test bisect-test hosts-test
+check: unit-test tools-test tables-test san-test fuzz-replay integration-test incremental-test ab-test canary-test kernels-test stress-test fault-test bisect-test hosts-test questions-test
 
 clean:
 	@$(MAKE) -s -C lib clean
