@@ -119,6 +119,7 @@ void hb_series_free(struct series *ser, size_t *n);
 int hb_profile_cost(json_t *ctx, char *err, size_t len);
 int hb_profile_begin(const char *bench, char *err, size_t len);
 void hb_profile_point(size_t k);
+void hb_profile_jitter(void);
 void hb_profile_range(uint64_t t0, uint64_t t1);
 int hb_profile_end(const char *bench, char *const *names, size_t n);
 /* point.c */

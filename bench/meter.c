@@ -15,6 +15,8 @@
 
 void hb_begin(struct hb_meter *m)
 {
+	if (hb_rs.profiling)
+		hb_profile_jitter();
 	hb_counters_enable(&m->ctr);
 	if (hb_rs.profiling)
 		m->p0 = mono_ns();

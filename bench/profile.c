@@ -140,6 +140,26 @@ void hb_profile_point(size_t k)
 	pr.point = k;
 }
 
+/*
+ * In icount the sampling timer fires every period instructions exactly:
+ * against a loop of regions of nearly one length it would hit the same
+ * few instructions every time (aliasing), and a change of that length
+ * would move the profile everywhere. A spin of a random length in user
+ * space before each region, where kernel-only sampling keeps nothing,
+ * puts the timer at a random phase of the region.
+ */
+void hb_profile_jitter(void)
+{
+	static __thread uint64_t x = 0x9e3779b97f4a7c15ULL;
+	volatile uint64_t n;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	for (n = x % hb_rs.o->profile_period; n; n--)
+		;
+}
+
 void hb_profile_range(uint64_t t0, uint64_t t1)
 {
 	pthread_mutex_lock(&hb_rs.lock);
