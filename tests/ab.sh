@@ -120,20 +120,23 @@ else
 	t_report fail "KTAP agrees with the JSON" "not ok: $n_notok, regressed: $n_regr; $bad_ktap"
 fi
 
-# the profile diff: the loop's function moves most in restore; mark and
-# fork, which do not run it, show no mover beyond sampling noise
+# the profile diff: the loop's function is among those whose own share of
+# restore grew (the regressed metrics' "where:"); mark and fork, which do
+# not run it, show no mover beyond sampling noise
 # (remove_device_exclusive_entry() holds the loop; gcc inlines it into
-# do_swap_page() where it is not a symbol of its own)
+# do_swap_page() where it is not a symbol of its own). Not "the top
+# mover": cpu-clock samples taken with interrupts off are charged where
+# they come back on (docs/compare.md)
 holder=remove_device_exclusive_entry
 grep -q " $holder\$" "$canary/System.map" || holder=do_swap_page
-top=$(jq -r '.comparisons[0].profiles[] | select(.bench == "restore") | .self[0].symbol // "none"' "$j" 2>/dev/null)
+grew=$(jq -r '.comparisons[0].profiles[] | select(.bench == "restore") | [.grew[].symbol] | join(" ")' "$j" 2>/dev/null)
 quiet=$(jq -r '[.comparisons[0].profiles[] | select(.bench == "mark" or .bench == "fork") |
 	select(.have and (.self | length) == 0 and (.children | length) == 0)] | length' "$j" 2>/dev/null)
-if [ "$top" = "$holder" ] && [ "$quiet" = 2 ] && grep -q "where: $holder +" "$ab/compare.txt"; then
-	t_report ok "profile: the top mover of restore is $holder ($(jq -r '.comparisons[0].profiles[] | select(.bench == "restore") | .self[0] | "\(.delta_pp | . * 10 | round / 10) pp, z \(.z | round)"' "$j")); mark and fork: none"
+if echo " $grew " | grep -q " $holder " && [ "$quiet" = 2 ] && grep -q "where: .*$holder +" "$ab/compare.txt"; then
+	t_report ok "profile: $holder's share of restore grew ($(jq -r --arg h "$holder" '.comparisons[0].profiles[] | select(.bench == "restore") | .grew[] | select(.symbol == $h) | "\(.delta_pp | . * 10 | round / 10) pp, z \(.z | round)"' "$j"); grew: $grew); mark and fork: none"
 else
-	t_report fail "profile: $holder moves in restore, nothing in mark and fork" \
-		"top: $top; $(jq -c '[.comparisons[0].profiles[] | {bench, self: [.self[] | .symbol], why: .why_no_movers}]' "$j" 2>&1 | cut -c1-600)"
+	t_report fail "profile: $holder grows in restore, nothing moves in mark and fork" \
+		"grew: ${grew:-none}; $(jq -c '[.comparisons[0].profiles[] | {bench, self: [.self[] | .symbol], why: .why_no_movers}]' "$j" 2>&1 | cut -c1-600)"
 fi
 
 # --- A/A: the baseline against itself, with the committed thresholds ---

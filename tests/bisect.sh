@@ -242,7 +242,7 @@ fi
 # its profiled boot names the function that holds the loop
 # (remove_device_exclusive_entry(), inlined into do_swap_page() by gcc)
 pl=$(grep " $(hgit rev-parse --short=12 "$c4") bad" "$tmp/runs/bisect.log" 2>/dev/null)
-if echo "$pl" | grep -Eq 'profile: restore: (do_swap_page|remove_device_exclusive_entry) \+'; then
+if echo "$pl" | grep -Eq 'profile: restore: ([^;]*, )?(do_swap_page|remove_device_exclusive_entry) \+'; then
 	t_report ok "the canary's profile: ${pl##*profile: }"
 else
 	t_report fail "the canary's profile names the loop's function" "${pl:-no bisect.log line}"

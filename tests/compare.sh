@@ -197,6 +197,17 @@ else
 fi
 expect_exit "noise: its own thresholds pass the pair they came from" 0 $T gate --thresholds "$tmp/th" $F/sets/base $F/sets/aa
 expect_fail "noise: refuses two kernels" 'one kernel' $T noise $F/sets/base $F/bad/other-kernel.json
+# the margin: each rule is the largest noise times F, rounded up to 0.1%
+$T noise --margin 3 $F/sets/base $F/sets/aa > "$tmp/m3" 2>/dev/null
+bad=$(awk '!/^#/ && NF >= 3 { for (i = 1; i < NF; i++) if ($i == "max") m = $(i + 1) + 0
+		want = int(m * 3 * 10 + 0.999999) / 10; if (want < 0.1) want = 0.1
+		if ($3 + 0 < want - 0.101 || $3 + 0 > want + 0.001) print $2, $3, m }' "$tmp/m3" | head -n 3)
+if grep -q "noise: max" "$tmp/m3" && [ -z "$bad" ] && grep -q 'times 3 of' "$tmp/m3"; then
+	t_report ok "noise --margin 3: every rule three times the largest noise, said in the header"
+else
+	t_report fail "noise --margin" "${bad:-no rules or no provenance}"
+fi
+expect_fail "noise: a margin below 1 is refused" 'margin takes a number in' $T noise --margin 0.5 $F/sets/base $F/sets/aa
 
 # rounds of another hmmbench commit, or of a dirty tree, are said
 mkdir -p "$tmp/dirty"

@@ -9,7 +9,8 @@
 #   naming it;
 # - an icount A/A campaign (scripts/aa --hosts) runs its boots on both
 #   workers, the rounds come back into the same layout as a local run,
-#   each naming the worker that ran it, and aa gates them as usual;
+#   each naming the worker that ran it, and aa gates them as usual; the
+#   same A/A run here gives the same verdicts and the same counts;
 # - a worker that dies mid-campaign (its sshd killed) loses only its job,
 #   which the other worker runs; the campaign completes;
 # - a job that fails everywhere ends the campaign partial, exit 2, naming
@@ -109,6 +110,26 @@ if [ $rc -eq 0 ] && [ "$n" -eq 4 ] && [ "$hosts_used" = "worker1 worker2 " ] &&
 	t_report ok "aa --hosts: 4 boots on worker1 and worker2, back in pair-P/{x,y}/round-K, gated ($(cat "$tmp/aa.out")) in $(( $(date +%s) - start )) s"
 else
 	t_report fail "aa --hosts" "exit $rc, $n rounds, hosts '$hosts_used': $(tail -n 5 "$tmp/aa.err")"
+fi
+# the same A/A on this machine: the same verdicts, and the same figures.
+# icount counts repeat across boots to the instruction (restore's per
+# access cost; the meter's timer-overhead correction moves the decimals),
+# wherever the guest ran
+$S/aa --mode icount --pairs 2 --rounds 1 $RUN --patches $INSTR --jobs 2 --write "$tmp/thr-local" \
+	--out "$tmp/aa-local" > "$tmp/aa-local.out" 2> "$tmp/aa-local.err"
+rc_local=$?
+figures() { # DIR: restore's instructions per access, rounded, per point, over its rounds
+	jq -r '.benchmarks[] | select(.name == "restore") | .points[] | select(.status == "ok") |
+		"\(.params | tostring) \(.metrics.instructions_per_access.value | round)"' "$1"/pair-*/*/round-*/results.json | sort -u
+}
+verdicts() { jq -c '[.per_pair[] | [.gate_status, .metrics_not_ok]]' "$1/aa.json"; }
+if [ $rc_local -eq $rc ] && [ "$(cat "$tmp/aa-local.out")" = "$(cat "$tmp/aa.out")" ] &&
+	[ "$(verdicts "$tmp/aa-local")" = "$(verdicts "$tmp/aa")" ] &&
+	[ -n "$(figures "$tmp/aa")" ] && [ "$(figures "$tmp/aa-local")" = "$(figures "$tmp/aa")" ]; then
+	t_report ok "the same A/A locally: same verdicts ($(cat "$tmp/aa-local.out")), restore's $(figures "$tmp/aa" | wc -l) per-point instruction counts identical"
+else
+	t_report fail "the same A/A locally gives what the workers gave" \
+		"exit $rc_local vs $rc; '$(cat "$tmp/aa-local.out")' vs '$(cat "$tmp/aa.out")'; $(figures "$tmp/aa-local" | diff - "$(figures "$tmp/aa" > "$tmp/fig-hosts"; echo "$tmp/fig-hosts")" | head -n 6)"
 fi
 if awk -F '\t' 'NR > 1 { print $2 }' "$tmp/aa/joblog" | grep -q 'w1$' &&
 	awk -F '\t' 'NR > 1 { print $2 }' "$tmp/aa/joblog" | grep -q 'w2$'; then

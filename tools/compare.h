@@ -191,6 +191,9 @@ struct hb_profile_diff {
 	char why[192];		/* no movers: why not; "" if there are */
 	struct hb_mover self[HB_PROFILE_TOP], children[HB_PROFILE_TOP];
 	size_t nself, nchildren;
+	/* self movers whose share grew, and fell: what a cost change names */
+	struct hb_mover up[HB_PROFILE_TOP], down[HB_PROFILE_TOP];
+	size_t nup, ndown;
 };
 
 struct hb_comparison {
@@ -265,8 +268,16 @@ struct hb_noise_rule {
 	double per_pair[HB_NOISE_MAX_PAIRS];
 };
 
+/*
+ * A threshold is the largest noise of the pairs times this: the largest of
+ * n pairs is exceeded by the next pair with probability about 1/(n + 1)
+ * per metric, and a pair has some 200 metrics (docs/compare.md).
+ */
+#define HB_NOISE_MARGIN_DEFAULT 1.5
+
 struct hb_noise {
 	char setting[32], kernel[128];
+	double margin;
 	size_t npairs, rounds[2];
 	size_t nrules;
 	struct hb_noise_rule *rules;
@@ -278,6 +289,7 @@ struct hb_noise {
  * first set) into @run. 0, or -1 with the reason in @err.
  */
 int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs,
+		      double margin,
 		      bool mix_hosts,
 		      void (*run_line)(char *, size_t, const struct hb_set *),
 		      char *run, size_t runlen, char *err, size_t len);

@@ -34,7 +34,7 @@ struct opts {
 	enum fmt fmt;
 	bool fmt_given;
 	const char *output, *thresholds, *th_mode, *describe;
-	double alpha;
+	double alpha, margin;
 	bool mix_hosts;
 };
 
@@ -47,7 +47,7 @@ static void usage(FILE *f)
 "       " PROG " gate [--thresholds FILE] [--output FILE] [--mode-thresholds MODE]\n"
 "                     [--alpha A] BASELINE CANDIDATE\n"
 "       (compare, gate and noise take --mix-hosts: rounds of one set from several hosts)\n"
-"       " PROG " noise [--output FILE] [--describe TEXT] X Y [X Y ...]\n"
+"       " PROG " noise [--output FILE] [--describe TEXT] [--margin F] X Y [X Y ...]\n"
 "A result set is a results.json, a directory of rounds (DIR/*/results.json,\n"
 "else DIR/*.json) or a comma-separated list of files: repeated boots of one kernel.\n"
 "gate exits 0: no regression, 1: a metric regressed, 2: inputs not comparable.\n"
@@ -113,6 +113,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 		{ "alpha", required_argument, NULL, 'a' },
 		{ "describe", required_argument, NULL, 'd' },
 		{ "mix-hosts", no_argument, NULL, 'x' },
+		{ "margin", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -121,8 +122,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 
 	memset(o, 0, sizeof(*o));
 	o->alpha = HB_ALPHA_DEFAULT;
+	o->margin = HB_NOISE_MARGIN_DEFAULT;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:o:t:m:a:d:xh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+f:o:t:m:a:d:g:xh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(cmd, "compare") || parse_fmt(optarg, &o->fmt)) {
@@ -146,6 +148,14 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 			break;
 		case 'x':
 			o->mix_hosts = true;
+			break;
+		case 'g':
+			o->margin = strtod(optarg, &end);
+			if (*end || strcmp(cmd, "noise") || !(o->margin >= 1 && o->margin <= 10)) {
+				fprintf(stderr, PROG " %s: --margin takes a number in [1, 10] (noise only), got '%s'\n",
+					cmd, optarg);
+				return -1;
+			}
 			break;
 		case 'a':
 			o->alpha = strtod(optarg, &end);
@@ -462,15 +472,15 @@ static int cmd_noise(int argc, char **argv)
 		return 2;
 	}
 	if (hb_noise_of_pairs(&noise, (const char *const *)argv + optind,
-			      (argc - optind) / 2, o.mix_hosts, run_line, run, sizeof(run),
+			      (argc - optind) / 2, o.margin, o.mix_hosts, run_line, run, sizeof(run),
 			      err, sizeof(err))) {
 		fprintf(stderr, PROG " noise: %s\n", err);
 		hb_noise_free(&noise);
 		return 2;
 	}
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d", gmtime(&now));
-	snprintf(prov, sizeof(prov), "%s: A/A, largest noise of %zu pair(s) of %zu vs %zu rounds of '%s', kernel %s, %s%s%s",
-		 noise.setting, noise.npairs, noise.rounds[0], noise.rounds[1], run,
+	snprintf(prov, sizeof(prov), "%s: A/A, largest noise of %zu pair(s) times %g of %zu vs %zu rounds of '%s', kernel %s, %s%s%s",
+		 noise.setting, noise.npairs, noise.margin, noise.rounds[0], noise.rounds[1], run,
 		 noise.kernel, stamp, o.describe ? ", " : "", o.describe ? o.describe : "");
 	ret = hb_thresholds_write(o.output, noise.setting, prov, noise.rules,
 				  noise.nrules, err, sizeof(err));

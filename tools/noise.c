@@ -118,8 +118,9 @@ double hb_aa_noise(const struct hb_metric *a, const struct hb_metric *b,
 }
 
 /*
- * A threshold is the largest A/A noise of its metric rounded up to the next
- * tenth of a percent: anything an A/A pair produced must not fail the gate.
+ * A threshold is the largest A/A noise of its metric times the margin,
+ * rounded up to the next tenth of a percent: anything an A/A pair produced
+ * must not fail the gate, nor what the next pair is likely to.
  * The 0.1% floor is about what an exact icount count can resolve per op
  * once medians of a few thousand instructions are divided.
  */
@@ -146,6 +147,7 @@ static struct hb_noise_rule *rule_of(struct hb_noise *z, const char *id)
 }
 
 int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs,
+		      double margin,
 		      bool mix_hosts,
 		      void (*run_line)(char *, size_t, const struct hb_set *),
 		      char *run, size_t runlen, char *err, size_t len)
@@ -159,6 +161,7 @@ int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs
 
 	memset(z, 0, sizeof(*z));
 	z->npairs = npairs;
+	z->margin = margin;
 	for (p = 0; p < npairs; p++) {
 		memset(&a, 0, sizeof(a));
 		memset(&b, 0, sizeof(b));
@@ -234,7 +237,7 @@ int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs
 		qsort(r->per_pair, r->pairs, sizeof(double), cmp_dbl);
 		r->max = r->per_pair[r->pairs - 1];
 		r->median = hb_percentile_sorted(r->per_pair, r->pairs, 0.5);
-		r->percent = round_up_tenth(r->max);
+		r->percent = round_up_tenth(r->max * margin);
 	}
 	return 0;
 out_sets:

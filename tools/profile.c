@@ -49,9 +49,12 @@ static int by_delta(const void *x, const void *y)
 	return (a < b) - (a > b);
 }
 
-/* The top movers by @key among the symbols of both sides. */
+/*
+ * The top movers by @key among the symbols of both sides: @sign 0 either
+ * way, 1 those whose share grew, -1 those whose share fell.
+ */
 static size_t movers(const json_t *bf, const json_t *cf, double nb, double nc,
-		     const char *key, struct hb_mover *top)
+		     const char *key, int sign, struct hb_mover *top)
 {
 	const json_t *sides[2] = { bf, cf }, *fn;
 	struct hb_mover *all = NULL, *grown;
@@ -70,7 +73,7 @@ static size_t movers(const json_t *bf, const json_t *cf, double nb, double nc,
 			m.cshare = 100 * m.c / nc;
 			m.delta = m.cshare - m.bshare;
 			m.z = z_of(m.b, nb, m.c, nc);
-			if (fabs(m.z) < HB_PROFILE_Z)
+			if (fabs(m.z) < HB_PROFILE_Z || m.delta * sign < 0)
 				continue;
 			grown = realloc(all, (n + 1) * sizeof(*all));
 			if (!grown)
@@ -121,8 +124,10 @@ void hb_profile_diff(const json_t *base, const json_t *cand, const char *bench,
 	}
 	bf = json_object_get(bb, "functions");
 	cf = json_object_get(cb, "functions");
-	d->nself = movers(bf, cf, d->nb, d->nc, "self", d->self);
-	d->nchildren = movers(bf, cf, d->nb, d->nc, "children", d->children);
+	d->nself = movers(bf, cf, d->nb, d->nc, "self", 0, d->self);
+	d->nchildren = movers(bf, cf, d->nb, d->nc, "children", 0, d->children);
+	d->nup = movers(bf, cf, d->nb, d->nc, "self", 1, d->up);
+	d->ndown = movers(bf, cf, d->nb, d->nc, "self", -1, d->down);
 	if (!d->nself && !d->nchildren)
 		snprintf(d->why, sizeof(d->why),
 			 "no function's share moved beyond sampling noise (|z| < %g; %zu vs %zu samples)",

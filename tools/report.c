@@ -205,6 +205,35 @@ const char *report_mover(char *buf, size_t len, const struct hb_mover *m)
 	return buf;
 }
 
+/*
+ * Where a cost change went: the functions whose own share moved the same
+ * way (grew for a slowdown), all of them, not the largest mover only: a
+ * cpu-clock sample taken with interrupts off is charged where they come
+ * back on, so the function that holds a cost need not move most
+ * (docs/compare.md).
+ */
+static void report_where(char *buf, size_t len, const struct hb_profile_diff *d,
+			 bool slower)
+{
+	const struct hb_mover *m = slower ? d->up : d->down;
+	size_t n = slower ? d->nup : d->ndown, i, at = 0;
+	char one[256];
+
+	buf[0] = '\0';
+	if (d->why[0]) {
+		snprintf(buf, len, "%s", d->why);
+		return;
+	}
+	if (!n) {
+		snprintf(buf, len, "no function's own share %s beyond sampling noise",
+			 slower ? "grew" : "fell");
+		return;
+	}
+	for (i = 0; i < n && at < len; i++)
+		at += snprintf(buf + at, len - at, "%s%s", i ? "; " : "",
+			       report_mover(one, sizeof(one), &m[i]));
+}
+
 void report_profile(FILE *f, const struct hb_profile_diff *d, const char *unit,
 		    const char *pre, bool md)
 {
@@ -245,7 +274,7 @@ static json_t *mover_json(const struct hb_mover *m, size_t n)
 
 json_t *report_profile_json(const struct hb_profile_diff *d)
 {
-	return json_pack("{ss sb sI sI sf sf sf ss? so so sf}", "bench", d->bench,
+	return json_pack("{ss sb sI sI sf sf sf ss? so so so so sf}", "bench", d->bench,
 			 "have", d->have, "baseline_samples", (json_int_t)d->nb,
 			 "candidate_samples", (json_int_t)d->nc,
 			 "period", d->period, "cost_per_interrupt_baseline", d->cost_b,
@@ -253,6 +282,8 @@ json_t *report_profile_json(const struct hb_profile_diff *d)
 			 "why_no_movers", d->why[0] ? d->why : NULL,
 			 "self", mover_json(d->self, d->nself),
 			 "children", mover_json(d->children, d->nchildren),
+			 "grew", mover_json(d->up, d->nup),
+			 "fell", mover_json(d->down, d->ndown),
 			 "z_min", HB_PROFILE_Z);
 }
 
@@ -284,12 +315,8 @@ struct report_row *report_rows(const struct hb_comparison *cmp)
 		}
 		if (hb_changed(c) && (cmp->base->profile || cmp->cand->profile)) {
 			w->prof = hb_profile_of(cmp, w->m->bench);
-			if (w->prof && (w->prof->nself || w->prof->nchildren))
-				report_mover(w->where, sizeof(w->where),
-					     w->prof->nself ? &w->prof->self[0] :
-					     &w->prof->children[0]);
-			else if (w->prof)
-				snprintf(w->where, sizeof(w->where), "%s", w->prof->why);
+			if (w->prof)
+				report_where(w->where, sizeof(w->where), w->prof, c->change < 0);
 		}
 		report_num(w->base, sizeof(w->base), c->bmed);
 		report_num(w->cand, sizeof(w->cand), c->cmed);

@@ -37,7 +37,7 @@ struct report_row {
 	struct report_counter counters[REPORT_MAX_COUNTERS];
 	/* a changed metric: its benchmark's profile movers, and the top one */
 	const struct hb_profile_diff *prof;
-	char where[192];
+	char where[640];
 	/* the last row of a benchmark: its profile, for the section after */
 	const struct hb_profile_diff *bench_prof;
 };

@@ -173,7 +173,8 @@ int hb_thresholds_write(const char *path, const char *setting,
 		"# 'hmmbench-compare noise' from A/A pairs (the same kernel twice): a\n"
 		"# metric's noise in a pair is the largest |median(S) / median(T) - 1|\n"
 		"# over the splits of the pair's rounds into two groups S, T of the\n"
-		"# pair's sizes; its threshold the largest over the pairs, rounded up to\n"
+		"# pair's sizes; its threshold the largest over the pairs times a\n"
+		"# margin (1.5 unless --margin: docs/compare.md), rounded up to\n"
 		"# the next 0.1%%. A rule names one metric; a glob pattern would be a\n"
 		"# catch-all, which the gate does not count as measured.\n");
 	if (oldlen)
@@ -181,8 +182,8 @@ int hb_thresholds_write(const char *path, const char *setting,
 	free(old);
 	fprintf(out, "\n# %s\n", provenance);
 	for (i = 0; i < n; i++)
-		fprintf(out, "%s %s %g\t# max of %zu pair(s), median %.2f%%\n", setting,
-			rules[i].id, rules[i].percent, rules[i].pairs, rules[i].median);
+		fprintf(out, "%s %s %g\t# noise: max %.2f%% of %zu pair(s), median %.2f%%\n", setting,
+			rules[i].id, rules[i].percent, rules[i].max, rules[i].pairs, rules[i].median);
 	if (!path)
 		return fflush(out) ? hb_err(err, len, "cannot write the thresholds") : 0;
 	if (fclose(out) || rename(tmp, path)) {
