@@ -35,4 +35,15 @@ fi
 expect_fail "a generator that does not exist" "no generator 'nosuch'" $S/tables --render nosuch
 printf 'x <!-- table aa results/nowhere -->\nold\n<!-- /table -->\n' > "$tmp/bad.md"
 expect_fail "a block whose data is missing" "results/nowhere" $S/tables --check "$tmp/bad.md"
+# every generator, its data missing: rendering fails and leaves the file be
+for g in "aa results/nowhere" "ladder results/nowhere" "headline results/nowhere.json" \
+	"headlines results/nowhere.json" "file results/nowhere.md"; do
+	printf 'x <!-- table %s -->\nold\n<!-- /table -->\n' "$g" > "$tmp/bad2.md"
+	cp "$tmp/bad2.md" "$tmp/bad2.orig"
+	if ! $S/tables "$tmp/bad2.md" > /dev/null 2>&1 && cmp -s "$tmp/bad2.md" "$tmp/bad2.orig"; then
+		t_report ok "'$g' without its data: an error, the file not rewritten"
+	else
+		t_report fail "'$g' without its data fails" "$(cat "$tmp/bad2.md")"
+	fi
+done
 t_done
