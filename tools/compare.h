@@ -169,10 +169,12 @@ struct hb_cmp {
  * Kernel profile movers of one benchmark (profile.c): the functions whose
  * share of the samples in the timed regions moved most, self and with
  * children, among those beyond HB_PROFILE_Z standard errors of binomial
- * sampling noise.
+ * sampling noise and HB_PROFILE_MIN_PP points of share: one context switch
+ * in one boot is far beyond the z of 26,000 samples, and no regression.
  */
 #define HB_PROFILE_TOP		3
 #define HB_PROFILE_Z		4.0
+#define HB_PROFILE_MIN_PP	0.5
 #define HB_PROFILE_MIN_SAMPLES	100
 struct hb_mover {
 	const char *symbol;

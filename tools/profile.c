@@ -73,7 +73,8 @@ static size_t movers(const json_t *bf, const json_t *cf, double nb, double nc,
 			m.cshare = 100 * m.c / nc;
 			m.delta = m.cshare - m.bshare;
 			m.z = z_of(m.b, nb, m.c, nc);
-			if (fabs(m.z) < HB_PROFILE_Z || m.delta * sign < 0)
+			if (fabs(m.z) < HB_PROFILE_Z || fabs(m.delta) < HB_PROFILE_MIN_PP ||
+			    m.delta * sign < 0)
 				continue;
 			grown = realloc(all, (n + 1) * sizeof(*all));
 			if (!grown)
@@ -130,8 +131,8 @@ void hb_profile_diff(const json_t *base, const json_t *cand, const char *bench,
 	d->ndown = movers(bf, cf, d->nb, d->nc, "self", -1, d->down);
 	if (!d->nself && !d->nchildren)
 		snprintf(d->why, sizeof(d->why),
-			 "no function's share moved beyond sampling noise (|z| < %g; %zu vs %zu samples)",
-			 HB_PROFILE_Z, d->nb, d->nc);
+			 "no function's share moved beyond sampling noise (|z| < %g or under %g pp; %zu vs %zu samples)",
+			 HB_PROFILE_Z, HB_PROFILE_MIN_PP, d->nb, d->nc);
 }
 
 int hb_profile_diffs(struct hb_comparison *cmp)

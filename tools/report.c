@@ -274,7 +274,7 @@ static json_t *mover_json(const struct hb_mover *m, size_t n)
 
 json_t *report_profile_json(const struct hb_profile_diff *d)
 {
-	return json_pack("{ss sb sI sI sf sf sf ss? so so so so sf}", "bench", d->bench,
+	return json_pack("{ss sb sI sI sf sf sf ss? so so so so sf sf}", "bench", d->bench,
 			 "have", d->have, "baseline_samples", (json_int_t)d->nb,
 			 "candidate_samples", (json_int_t)d->nc,
 			 "period", d->period, "cost_per_interrupt_baseline", d->cost_b,
@@ -284,7 +284,7 @@ json_t *report_profile_json(const struct hb_profile_diff *d)
 			 "children", mover_json(d->children, d->nchildren),
 			 "grew", mover_json(d->up, d->nup),
 			 "fell", mover_json(d->down, d->ndown),
-			 "z_min", HB_PROFILE_Z);
+			 "z_min", HB_PROFILE_Z, "pp_min", HB_PROFILE_MIN_PP);
 }
 
 struct report_row *report_rows(const struct hb_comparison *cmp)
