@@ -4,7 +4,9 @@
 # directory removed on exit: a test that needs more cleanup sets its own
 # trap, and removes tmp too), t0 (the start) and CACHE (the kernel cache).
 set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
+# the tree: the first directory up from the script's that has scripts/lib.sh
+top=$(cd "$(dirname "$0")" && pwd)
+while [ ! -f "$top/scripts/lib.sh" ] && [ "$top" != / ]; do top=$(dirname "$top"); done
 cd "$top" || exit 1
 S=scripts
 CACHE=${HMMBENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hmmbench}
