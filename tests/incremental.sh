@@ -25,11 +25,11 @@ has() { # VMLINUX STRING
 
 # build NAME ARGS...: the build dir in $tmp/NAME.dir, its log in $tmp/NAME.log
 build() {
-	n=$1
+	_b=$1
 	shift
 	t=$(date +%s)
-	if $S/kernel-build "$@" > "$tmp/$n.dir" 2> "$tmp/$n.log"; then
-		echo "$(( $(date +%s) - t ))" > "$tmp/$n.secs"
+	if $S/kernel-build "$@" > "$tmp/$_b.dir" 2> "$tmp/$_b.log"; then
+		echo "$(( $(date +%s) - t ))" > "$tmp/$_b.secs"
 		return 0
 	fi
 	t_report fail "kernel-build $*" "$(tail -n 5 "$tmp/$n.log")"
