@@ -70,6 +70,10 @@ for n in base one hdr; do
 done
 
 echo "# incremental: the one-line series, the header series, the baseline again"
+# built here, not found in the cache from an earlier run
+for series in "$ONE" "$HDR"; do
+	k=$($S/kernel-build --key --patches "$series") && rm -rf "${CACHE:?}/build/$k"
+done
 build one --patches "$ONE" || { t_done; exit 1; }
 c=$(compiled one)
 if [ "$c" != "?" ] && [ "$c" -le 12 ] && [ "$(secs one)" -lt 120 ]; then
