@@ -33,7 +33,13 @@ static struct {
 	size_t point;		/* the index of the point being visited */
 } pr = { .perf = -1, .ctl = -1, .ack = -1 };
 
-/* Sends "enable" or "disable" to perf and waits for its ack (10 s). */
+/*
+ * Sends "enable" or "disable" to perf and waits for its ack, however long
+ * perf takes to start: in icount the guest clock jumps ahead while perf's
+ * libraries come over 9p from a loaded host, so a timeout in guest time
+ * killed perf mid-start. perf either acks or exits (the pipe hangs up);
+ * vm-run's timeout bounds the rest.
+ */
 static int perf_cmd(const char *cmd)
 {
 	struct pollfd p = { .fd = pr.ack, .events = POLLIN };
@@ -42,8 +48,10 @@ static int perf_cmd(const char *cmd)
 
 	if (write(pr.ctl, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
 		return -EIO;
-	if (poll(&p, 1, 10000) != 1)
-		return -ETIMEDOUT;
+	while ((n = poll(&p, 1, -1)) < 0 && errno == EINTR)
+		;
+	if (n != 1)
+		return -EIO;
 	n = read(pr.ack, buf, sizeof(buf) - 1);
 	if (n <= 0)
 		return -EIO;
