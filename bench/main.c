@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -349,6 +350,13 @@ static int cmd_file(const char *cmd, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * One malloc arena: glibc gives a thread a new arena when the ones
+	 * there are contended, so how many exist depends on timing, and fork()
+	 * write-faults each arena's lock page in the parent. A slowdown
+	 * anywhere earlier moved every fork benchmark's count.
+	 */
+	mallopt(M_ARENA_MAX, 1);
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return 2;

@@ -197,6 +197,22 @@ else
 fi
 expect_exit "noise: its own thresholds pass the pair they came from" 0 $T gate --thresholds "$tmp/th" $F/sets/base $F/sets/aa
 expect_fail "noise: refuses two kernels" 'one kernel' $T noise $F/sets/base $F/bad/other-kernel.json
+# Benjamini-Hochberg: a metric identical on both sides keeps its place in
+# the family (it once shifted every later metric's q by one: a change with
+# p 1e-34 got q 1)
+mkdir -p "$tmp/bh-a" "$tmp/bh-c"
+for f in $F/sets/base/*.json; do
+	jq '(.benchmarks[0].points[0]) |= (.samples |= map(100) | .metrics |= map_values(.value = 100))' "$f" > "$tmp/bh-a/${f##*/}"
+	jq '(.benchmarks[2].points[-1]) |= (.samples |= map(. * 1.1) | .metrics |= map_values(.value *= 1.1))' \
+		"$tmp/bh-a/${f##*/}" > "$tmp/bh-c/${f##*/}"
+done
+bhq=$($T compare --format json "$tmp/bh-a" "$tmp/bh-c" 2>/dev/null |
+	jq -r '.comparisons[0].metrics[] | select(.id | startswith("fork/ns_per_fork:variant=plain,entries=64,")) | .q_bh')
+if [ -n "$bhq" ] && awk -v q="$bhq" 'BEGIN { exit !(q < 0.01) }'; then
+	t_report ok "BH: a 10% shift after an identical metric keeps its own q ($bhq)"
+else
+	t_report fail "BH: q of a shifted metric after an identical one" "q ${bhq:-none}"
+fi
 # the margin: each rule is the largest noise times F, rounded up to 0.1%
 $T noise --margin 3 $F/sets/base $F/sets/aa > "$tmp/m3" 2>/dev/null
 bad=$(awk '!/^#/ && NF >= 3 { for (i = 1; i < NF; i++) if ($i == "max") m = $(i + 1) + 0

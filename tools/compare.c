@@ -422,9 +422,13 @@ static int adjust(struct hb_comparison *out)
 		free(p);
 		return -1;
 	}
+	/* every tested metric has its place in the family, identical or not */
 	for (i = 0, m = 0; i < out->n; i++)
-		if (out->m[i].tested)
-			out->m[i].p_adj = out->m[i].identical ? 1 : p[out->n + m++];
+		if (out->m[i].tested) {
+			double q = p[out->n + m++];
+
+			out->m[i].p_adj = out->m[i].identical ? 1 : q;
+		}
 	free(p);
 	return 0;
 }
