@@ -232,6 +232,9 @@ static bool run_bench(const struct hb_sel *s, struct bench_state *bs)
 
 		if (hb_profile_begin(b->name, why, sizeof(why))) {
 			fprintf(stderr, "hmmbench: %s: --profile: %s\n", b->name, why);
+			/* a finished run has no incomplete point: each failed, saying why */
+			for (k = 0; k < bs->npts; k++)
+				hb_fail(&bs->pts[k].pt, "--profile: %s", why);
 			return false;
 		}
 		profiled = true;
