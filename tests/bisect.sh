@@ -27,10 +27,11 @@ HMMBENCH_CACHE=$CACHE
 # Fixed names and dates: the same hashes on every machine and every time,
 # so the kernel build cache keys (scripts/source-id: the HEAD commit) are
 # the same too, and a second run builds nothing.
-HISTORY_VERSION=3
+HISTORY_VERSION=4
 repo=$HMMBENCH_CACHE/bisect-repo
 stamp=$repo/.git/hmmbench-history
 CANARY_PATCHES="$top/kernel-patches/canary/0001-include-add-hmmbench_canary-a-planted-cost-for-bench.patch
+$top/kernel-patches/canary/0003-mm-memory-plant-a-canary-in-fork-s-copy-of-device-ex.patch
 $top/kernel-patches/canary/0004-mm-memory-plant-a-canary-in-the-device-exclusive-res.patch"
 # Debian's tree ignores everything at its top level (.gitignore: /*), so
 # every add is forced; no global excludes or line-ending rules apply
@@ -55,7 +56,8 @@ make_history() { # SRC
 	printf '\nhmmbench bisect test: a harmless line.\n' >> "$repo/Documentation/mm/hmm.rst"
 	hgit add -f Documentation/mm/hmm.rst && hcommit 3 "Documentation/mm/hmm: a line" || return 1
 	# the canary as a commit that regresses: on by default
-	# (their kernel-parameters.txt hunks build on the series' other patches)
+	# (the fork canary, off, brings the include; their kernel-parameters.txt
+	# hunks build on the series' other patches)
 	for p in $CANARY_PATCHES; do hgit apply --exclude="Documentation/*" "$p" || return 1; done
 	sed -i 's/^static unsigned int canary_restore_loops;$/static unsigned int canary_restore_loops = 192;/' \
 		"$repo/mm/memory.c"
