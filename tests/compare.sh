@@ -257,11 +257,36 @@ else
 	t_report fail "compare: profile movers" "$(grep -e where -e profile "$T_LOG/out" | head -n 5)"
 fi
 $T compare $TH "$tmp/prof-base" "$tmp/prof-aa" > "$T_LOG/out" 2>&1
-if grep -q "restore: .*no function's share moved beyond sampling noise" "$T_LOG/out" ||
-	grep -A1 'kernel profile of restore' "$T_LOG/out" | grep -q "no function's share moved"; then
+if grep -A2 'kernel profile of restore' "$T_LOG/out" | grep -q "no function's share moved"; then
 	t_report ok "compare: an A/A profile has no mover"
 else
 	t_report fail "compare: A/A profile" "$(grep -A3 'kernel profile of restore' "$T_LOG/out")"
+fi
+grep -q 'sampling noise only: no A/A profile noise' "$T_LOG/out" &&
+	t_report ok "compare: without an A/A profile rule, the report says movers are judged by sampling noise only" ||
+	t_report fail "compare: the floor of a profile without a rule" "$(grep -A2 'kernel profile of restore' "$T_LOG/out")"
+# a profile's A/A noise: noise writes profile/BENCH (largest move of a
+# share, 0.30 pp here, times 1.5, rounded up to 0.1), which raises the
+# least move a report calls a mover
+$T noise --output "$tmp/th-prof" "$tmp/prof-base" "$tmp/prof-aa" 2> /dev/null
+if grep -q '^tcg:quick profile/restore 0.5	# noise: max 0.30 pp' "$tmp/th-prof" &&
+	! grep -q '^tcg:quick profile/mark' "$tmp/th-prof"; then
+	t_report ok "noise: a profile's A/A noise is its largest move of a share (0.3 pp -> rule 0.5), none for a thin profile"
+else
+	t_report fail "noise: profile rule" "$(grep profile/ "$tmp/th-prof")"
+fi
+for pp in 10 20; do
+	{ cat $F/thresholds; echo "tcg:quick profile/restore $pp"; } > "$tmp/th-$pp"
+	$T compare --thresholds "$tmp/th-$pp" "$tmp/prof-base" "$tmp/prof-regressed" > "$T_LOG/out-$pp" 2>&1
+	$T compare --thresholds "$tmp/th-$pp" --format json "$tmp/prof-base" "$tmp/prof-regressed" > "$T_LOG/json-$pp" 2>&1
+done
+if grep -q 'where: do_swap_page +15.0 pp' "$T_LOG/out-10" &&
+	! grep -q 'where: do_swap_page' "$T_LOG/out-20" &&
+	grep -A2 'kernel profile of restore' "$T_LOG/out-20" | grep -q "20 pp or more, the A/A noise between boots (rule tcg:quick profile/restore, thresholds line" &&
+	[ "$(jq -r '.comparisons[0].profiles[] | select(.bench == "restore") | "\(.pp_min) \(.pp_min_from) \(.self | length)"' "$T_LOG/json-20")" = "20 aa 0" ]; then
+	t_report ok "compare: a mover must exceed the A/A profile rule (15 pp moves past 10, not past 20), and the report names the rule"
+else
+	t_report fail "compare: A/A profile floor" "$(grep -A2 'kernel profile of restore' "$T_LOG/out-20")"
 fi
 printf '{"benchmarks": 3' > "$tmp/prof-aa/profile/profile.json"
 expect_fail "compare: refuses a corrupt profile.json" 'profile.json' $T compare $TH "$tmp/prof-base" "$tmp/prof-aa"

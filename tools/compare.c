@@ -484,7 +484,7 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 	out->geomean_n = gn;
 
 	version_note(out, base, cand);
-	if (hb_profile_diffs(out))
+	if (hb_profile_diffs(out, th, mode))
 		return hb_err(err, errlen, "out of memory");
 	if (!hb_same(base->time_unit, cand->time_unit) ||
 	    !hb_same(base->mode, cand->mode))

@@ -190,6 +190,12 @@ struct hb_profile_diff {
 	size_t nb, nc;		/* samples a side */
 	double cost_b, cost_c;	/* time units per sampling interrupt */
 	double period;
+	/*
+	 * A mover's least move: HB_PROFILE_MIN_PP, or the thresholds'
+	 * profile/BENCH rule (A/A noise between boots) if larger
+	 */
+	double floor;
+	const struct hb_threshold_rule *floor_rule;	/* NULL: none */
 	char why[192];		/* no movers: why not; "" if there are */
 	struct hb_mover self[HB_PROFILE_TOP], children[HB_PROFILE_TOP];
 	size_t nself, nchildren;
@@ -235,9 +241,19 @@ void hb_comparison_free(struct hb_comparison *cmp);
 
 /* The movers of @bench between two profile.json roots (NULL: none). */
 void hb_profile_diff(const json_t *base, const json_t *cand, const char *bench,
-		     struct hb_profile_diff *d);
-/* cmp->profiles for each benchmark of @cmp: 0, or -1 out of memory */
-int hb_profile_diffs(struct hb_comparison *cmp);
+		     double floor, struct hb_profile_diff *d);
+/*
+ * cmp->profiles for each benchmark of @cmp, movers beyond @th's
+ * profile/BENCH rule of @setting if any: 0, or -1 out of memory
+ */
+int hb_profile_diffs(struct hb_comparison *cmp, const struct hb_thresholds *th,
+		     const char *setting);
+/*
+ * The largest move of any function's share of @bench's samples, self or
+ * with children, in percentage points: the A/A noise of a profile. NAN
+ * if a side has no profile of @bench or too few samples.
+ */
+double hb_profile_spread(const json_t *base, const json_t *cand, const char *bench);
 const struct hb_profile_diff *hb_profile_of(const struct hb_comparison *cmp,
 					    const char *bench);
 /* A changed metric, which a profile diff should explain. */

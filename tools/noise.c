@@ -227,6 +227,25 @@ int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs
 			}
 			r->per_pair[r->pairs++] = noise;
 		}
+		/* a profile's noise between two boots, in percentage points */
+		for (i = 0; i < cmp.nprofiles; i++) {
+			const char *bench = cmp.profiles[i].bench;
+			double spread = hb_profile_spread(a.profile, b.profile, bench);
+			struct hb_noise_rule *r;
+			char id[128];
+
+			if (!isfinite(spread))
+				continue;
+			snprintf(id, sizeof(id), "profile/%s", bench);
+			r = rule_of(z, id);
+			if (!r || r->pairs == HB_NOISE_MAX_PAIRS) {
+				hb_comparison_free(&cmp);
+				hb_err(err, len, r ? "more than %d pairs" : "out of memory",
+				       HB_NOISE_MAX_PAIRS);
+				goto out_sets;
+			}
+			r->per_pair[r->pairs++] = spread;
+		}
 		hb_comparison_free(&cmp);
 		hb_set_free(&a);
 		hb_set_free(&b);

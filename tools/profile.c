@@ -54,7 +54,7 @@ static int by_delta(const void *x, const void *y)
  * way, 1 those whose share grew, -1 those whose share fell.
  */
 static size_t movers(const json_t *bf, const json_t *cf, double nb, double nc,
-		     const char *key, int sign, struct hb_mover *top)
+		     const char *key, int sign, double floor, struct hb_mover *top)
 {
 	const json_t *sides[2] = { bf, cf }, *fn;
 	struct hb_mover *all = NULL, *grown;
@@ -73,7 +73,7 @@ static size_t movers(const json_t *bf, const json_t *cf, double nb, double nc,
 			m.cshare = 100 * m.c / nc;
 			m.delta = m.cshare - m.bshare;
 			m.z = z_of(m.b, nb, m.c, nc);
-			if (fabs(m.z) < HB_PROFILE_Z || fabs(m.delta) < HB_PROFILE_MIN_PP ||
+			if (fabs(m.z) < HB_PROFILE_Z || fabs(m.delta) < floor ||
 			    m.delta * sign < 0)
 				continue;
 			grown = realloc(all, (n + 1) * sizeof(*all));
@@ -92,20 +92,58 @@ static size_t movers(const json_t *bf, const json_t *cf, double nb, double nc,
 	return kept;
 }
 
+/* @bench's profile in @root, NULL if none */
+static const json_t *bench_of(const json_t *root, const char *bench)
+{
+	return root ? json_object_get(json_object_get(root, "benchmarks"), bench) : NULL;
+}
+
+double hb_profile_spread(const json_t *base, const json_t *cand, const char *bench)
+{
+	static const char *const keys[] = { "self", "children" };
+	const json_t *bb = bench_of(base, bench), *cb = bench_of(cand, bench);
+	const json_t *sides[2], *fn;
+	double nb, nc, most = 0;
+	size_t i, s, k;
+
+	if (!bb || !cb)
+		return NAN;
+	nb = count(bb, "samples");
+	nc = count(cb, "samples");
+	if (nb < HB_PROFILE_MIN_SAMPLES || nc < HB_PROFILE_MIN_SAMPLES)
+		return NAN;
+	sides[0] = json_object_get(bb, "functions");
+	sides[1] = json_object_get(cb, "functions");
+	for (k = 0; k < 2; k++)
+		for (s = 0; s < 2; s++)
+			json_array_foreach(sides[s], i, fn) {
+				const char *sym = json_string_value(json_object_get(fn, "symbol"));
+				double b, c;
+
+				if (!sym)
+					continue;
+				b = s ? fmax(0, find(sides[0], sym, keys[k])) : count(fn, keys[k]);
+				c = s ? count(fn, keys[k]) : fmax(0, find(sides[1], sym, keys[k]));
+				most = fmax(most, fabs(100 * c / nc - 100 * b / nb));
+			}
+	return most;
+}
+
 void hb_profile_diff(const json_t *base, const json_t *cand, const char *bench,
-		     struct hb_profile_diff *d)
+		     double floor, struct hb_profile_diff *d)
 {
 	const json_t *bb, *cb, *bf, *cf;
 
 	memset(d, 0, sizeof(*d));
 	d->bench = bench;
+	d->floor = fmax(floor, HB_PROFILE_MIN_PP);
 	if (!base || !cand) {
 		snprintf(d->why, sizeof(d->why), "no profile on the %s side",
 			 !base && !cand ? "either" : !base ? "baseline" : "candidate");
 		return;
 	}
-	bb = json_object_get(json_object_get(base, "benchmarks"), bench);
-	cb = json_object_get(json_object_get(cand, "benchmarks"), bench);
+	bb = bench_of(base, bench);
+	cb = bench_of(cand, bench);
 	if (!bb || !cb) {
 		snprintf(d->why, sizeof(d->why), "no profile of %s on the %s side",
 			 bench, !bb ? "baseline" : "candidate");
@@ -125,17 +163,18 @@ void hb_profile_diff(const json_t *base, const json_t *cand, const char *bench,
 	}
 	bf = json_object_get(bb, "functions");
 	cf = json_object_get(cb, "functions");
-	d->nself = movers(bf, cf, d->nb, d->nc, "self", 0, d->self);
-	d->nchildren = movers(bf, cf, d->nb, d->nc, "children", 0, d->children);
-	d->nup = movers(bf, cf, d->nb, d->nc, "self", 1, d->up);
-	d->ndown = movers(bf, cf, d->nb, d->nc, "self", -1, d->down);
+	d->nself = movers(bf, cf, d->nb, d->nc, "self", 0, d->floor, d->self);
+	d->nchildren = movers(bf, cf, d->nb, d->nc, "children", 0, d->floor, d->children);
+	d->nup = movers(bf, cf, d->nb, d->nc, "self", 1, d->floor, d->up);
+	d->ndown = movers(bf, cf, d->nb, d->nc, "self", -1, d->floor, d->down);
 	if (!d->nself && !d->nchildren)
 		snprintf(d->why, sizeof(d->why),
-			 "no function's share moved beyond sampling noise (|z| < %g or under %g pp; %zu vs %zu samples)",
-			 HB_PROFILE_Z, HB_PROFILE_MIN_PP, d->nb, d->nc);
+			 "no function's share moved beyond noise (|z| < %g or under %g pp; %zu vs %zu samples)",
+			 HB_PROFILE_Z, d->floor, d->nb, d->nc);
 }
 
-int hb_profile_diffs(struct hb_comparison *cmp)
+int hb_profile_diffs(struct hb_comparison *cmp, const struct hb_thresholds *th,
+		     const char *setting)
 {
 	size_t i, k;
 
@@ -151,8 +190,20 @@ int hb_profile_diffs(struct hb_comparison *cmp)
 		if (!grown)
 			return -1;
 		cmp->profiles = grown;
-		hb_profile_diff(cmp->base->profile, cmp->cand->profile, m->bench,
-				&cmp->profiles[cmp->nprofiles++]);
+		{
+			struct hb_profile_diff *d = &cmp->profiles[cmp->nprofiles++];
+			const struct hb_threshold_rule *r = NULL;
+			char id[128];
+
+			snprintf(id, sizeof(id), "profile/%s", m->bench);
+			if (th && setting)
+				r = hb_threshold_rule(th, setting, id);
+			if (r && r->catchall)
+				r = NULL;	/* a pattern: not this profile's noise */
+			hb_profile_diff(cmp->base->profile, cmp->cand->profile, m->bench,
+					r ? r->percent : 0, d);
+			d->floor_rule = r && r->percent >= HB_PROFILE_MIN_PP ? r : NULL;
+		}
 	}
 	return 0;
 }

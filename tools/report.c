@@ -225,13 +225,24 @@ static void report_where(char *buf, size_t len, const struct hb_profile_diff *d,
 		return;
 	}
 	if (!n) {
-		snprintf(buf, len, "no function's own share %s beyond sampling noise",
+		snprintf(buf, len, "no function's own share %s beyond noise",
 			 slower ? "grew" : "fell");
 		return;
 	}
 	for (i = 0; i < n && at < len; i++)
 		at += snprintf(buf + at, len - at, "%s%s", i ? "; " : "",
 			       report_mover(one, sizeof(one), &m[i]));
+}
+
+/* where a profile's least move comes from, one phrase */
+static const char *report_floor(char *buf, size_t len, const struct hb_profile_diff *d)
+{
+	if (d->floor_rule)
+		snprintf(buf, len, "the A/A noise between boots (rule %s %s, thresholds line %d)",
+			 d->floor_rule->mode, d->floor_rule->pattern, d->floor_rule->line);
+	else
+		snprintf(buf, len, "sampling noise only: no A/A profile noise for this setting, a move between boots is not ruled out");
+	return buf;
 }
 
 void report_profile(FILE *f, const struct hb_profile_diff *d, const char *unit,
@@ -244,6 +255,9 @@ void report_profile(FILE *f, const struct hb_profile_diff *d, const char *unit,
 	fprintf(f, "%s%skernel profile of %s%s: %zu vs %zu samples (cpu-clock, kernel, every %g %s; a sampling interrupt costs %.0f / %.0f %s inside the regions)\n",
 		pre, md ? "**" : "", d->bench, md ? "**" : "", d->nb, d->nc,
 		d->period, unit, d->cost_b, d->cost_c, unit);
+	if (d->have)
+		fprintf(f, "%s  a mover: |z| >= %g and %g pp or more, %s\n", pre,
+			HB_PROFILE_Z, d->floor, report_floor(buf, sizeof(buf), d));
 	if (d->why[0]) {
 		fprintf(f, "%s  %s\n", pre, d->why);
 		return;
@@ -274,7 +288,7 @@ static json_t *mover_json(const struct hb_mover *m, size_t n)
 
 json_t *report_profile_json(const struct hb_profile_diff *d)
 {
-	return json_pack("{ss sb sI sI sf sf sf ss? so so so so sf sf}", "bench", d->bench,
+	return json_pack("{ss sb sI sI sf sf sf ss? so so so so sf sf ss si}", "bench", d->bench,
 			 "have", d->have, "baseline_samples", (json_int_t)d->nb,
 			 "candidate_samples", (json_int_t)d->nc,
 			 "period", d->period, "cost_per_interrupt_baseline", d->cost_b,
@@ -284,7 +298,9 @@ json_t *report_profile_json(const struct hb_profile_diff *d)
 			 "children", mover_json(d->children, d->nchildren),
 			 "grew", mover_json(d->up, d->nup),
 			 "fell", mover_json(d->down, d->ndown),
-			 "z_min", HB_PROFILE_Z, "pp_min", HB_PROFILE_MIN_PP);
+			 "z_min", HB_PROFILE_Z, "pp_min", d->have ? d->floor : HB_PROFILE_MIN_PP,
+			 "pp_min_from", d->floor_rule ? "aa" : "sampling",
+			 "pp_min_rule_line", d->floor_rule ? d->floor_rule->line : 0);
 }
 
 struct report_row *report_rows(const struct hb_comparison *cmp)

@@ -176,14 +176,23 @@ int hb_thresholds_write(const char *path, const char *setting,
 		"# pair's sizes; its threshold the largest over the pairs times a\n"
 		"# margin (1.5 unless --margin: docs/compare.md), rounded up to\n"
 		"# the next 0.1%%. A rule names one metric; a glob pattern would be a\n"
-		"# catch-all, which the gate does not count as measured.\n");
+		"# catch-all, which the gate does not count as measured.\n"
+		"# profile/BENCH rules are in percentage points: the largest move of\n"
+		"# a function's share of BENCH's kernel profile between the two\n"
+		"# sides of a pair (aa --profile), the least move a report calls a\n"
+		"# mover.\n");
 	if (oldlen)
 		fputs(old, out);
 	free(old);
 	fprintf(out, "\n# %s\n", provenance);
-	for (i = 0; i < n; i++)
-		fprintf(out, "%s %s %g\t# noise: max %.2f%% of %zu pair(s), median %.2f%%\n", setting,
-			rules[i].id, rules[i].percent, rules[i].max, rules[i].pairs, rules[i].median);
+	for (i = 0; i < n; i++) {
+		/* profile/BENCH: percentage points of a profile's share */
+		const char *u = strncmp(rules[i].id, "profile/", 8) ? "%" : " pp";
+
+		fprintf(out, "%s %s %g\t# noise: max %.2f%s of %zu pair(s), median %.2f%s\n", setting,
+			rules[i].id, rules[i].percent, rules[i].max, u, rules[i].pairs,
+			rules[i].median, u);
+	}
 	if (!path)
 		return fflush(out) ? hb_err(err, len, "cannot write the thresholds") : 0;
 	if (fclose(out) || rename(tmp, path)) {
