@@ -204,12 +204,8 @@ static void fork_teardown(struct hb_point *pt)
 
 	if (f->child > 0)
 		reap(f);
-	if (f->buf)
-		munmap(f->buf, f->len);
-	if (f->mirror)
-		munmap(f->mirror, f->len);
-	f->buf = NULL;
-	f->mirror = NULL;
+	HB_UNMAP(f->buf, f->len);
+	HB_UNMAP(f->mirror, f->len);
 }
 
 static void fork_metrics(struct hb_point *pt, const struct hb_stats *st)
@@ -219,8 +215,7 @@ static void fork_metrics(struct hb_point *pt, const struct hb_stats *st)
 	(void)st;
 	if (pt->v[P_VARIANT] != V_CONTENDED)
 		return;
-	hb_metric(pt, "fork_failure_rate", (double)f->failures / f->attempts,
-		  "failed/attempted", HB_LOWER_IS_BETTER);
+	hb_rate(pt, "fork_failure_rate", f->failures, f->attempts, "failed/attempted");
 	hb_metric(pt, "fork_failures", f->failures, "forks", HB_LOWER_IS_BETTER);
 }
 

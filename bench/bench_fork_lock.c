@@ -18,7 +18,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,31 +155,20 @@ static void fork_lock_teardown(struct hb_point *pt)
 
 	if (f->old_param >= 0)
 		hb_num_file(PARAM, f->old_param);
-	if (f->buf)
-		munmap(f->buf, f->len);
-	if (f->mirror)
-		munmap(f->mirror, f->len);
-	f->buf = NULL;
-	f->mirror = NULL;
+	HB_UNMAP(f->buf, f->len);
+	HB_UNMAP(f->mirror, f->len);
 }
 
 /* the failure rate, with a Wilson score 95% interval */
 static void fork_lock_metrics(struct hb_point *pt, const struct hb_stats *st)
 {
 	struct fork_lock *f = pt->priv;
-	double n = f->attempts, p = n ? f->failures / n : NAN, z = 1.959964;
-	double c = (p + z * z / (2 * n)) / (1 + z * z / n);
-	double h = z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n);
 
 	(void)st;
 	if (!f->attempts)
 		return;
-	hb_metric(pt, "fork_failure_rate", p, "failed/attempted", HB_LOWER_IS_BETTER);
-	hb_metric(pt, "fork_failure_rate_ci95_low", fmax(0, c - h), "failed/attempted",
-		  HB_LOWER_IS_BETTER);
-	hb_metric(pt, "fork_failure_rate_ci95_high", fmin(1, c + h), "failed/attempted",
-		  HB_LOWER_IS_BETTER);
-	hb_metric(pt, "forks_attempted", n, "forks", HB_HIGHER_IS_BETTER);
+	hb_rate(pt, "fork_failure_rate", f->failures, f->attempts, "failed/attempted");
+	hb_metric(pt, "forks_attempted", f->attempts, "forks", HB_HIGHER_IS_BETTER);
 }
 
 const struct hb_bench bench_fork_lock = {

@@ -183,12 +183,8 @@ static void mark_teardown(struct hb_point *pt)
 		while (waitpid(mk->child, NULL, 0) < 0 && errno == EINTR)
 			;
 	}
-	if (mk->map)
-		munmap(mk->map, mk->maplen);
-	if (mk->mirror)
-		munmap(mk->mirror, mk->len);
-	mk->map = NULL;
-	mk->mirror = NULL;
+	HB_UNMAP(mk->map, mk->maplen);
+	HB_UNMAP(mk->mirror, mk->len);
 }
 
 static void mark_metrics(struct hb_point *pt, const struct hb_stats *st)

@@ -283,12 +283,8 @@ static void mark_rmap_teardown(struct hb_point *pt)
 			;
 	}
 	mr->nkids = 0;
-	if (mr->map)
-		munmap(mr->map, mr->maplen);
-	if (mr->mirror)
-		munmap(mr->mirror, mr->len);
-	mr->map = NULL;
-	mr->mirror = NULL;
+	HB_UNMAP(mr->map, mr->maplen);
+	HB_UNMAP(mr->mirror, mr->len);
 }
 
 /*

@@ -274,12 +274,8 @@ static void migrate_teardown(struct hb_point *pt)
 		while (waitpid(mg->child, NULL, 0) < 0 && errno == EINTR)
 			;
 	mg->child = -1;
-	if (mg->buf)
-		munmap(mg->buf, mg->len);
-	if (mg->mirror)
-		munmap(mg->mirror, mg->len);
-	mg->buf = NULL;
-	mg->mirror = NULL;
+	HB_UNMAP(mg->buf, mg->len);
+	HB_UNMAP(mg->mirror, mg->len);
 }
 
 static void migrate_metrics(struct hb_point *pt, const struct hb_stats *st)

@@ -200,14 +200,9 @@ static void thpm_teardown(struct hb_point *pt)
 	struct thpm *t = pt->priv;
 	int i;
 
-	for (i = 0; i < 2; i++) {
-		if (t->r[i].map)
-			munmap(t->r[i].map, t->r[i].maplen);
-		t->r[i].map = NULL;
-	}
-	if (t->mirror)
-		munmap(t->mirror, t->len);
-	t->mirror = NULL;
+	for (i = 0; i < 2; i++)
+		HB_UNMAP(t->r[i].map, t->r[i].maplen);
+	HB_UNMAP(t->mirror, t->len);
 }
 
 static void thpm_metrics(struct hb_point *pt, const struct hb_stats *st)

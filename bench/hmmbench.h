@@ -224,6 +224,20 @@ void *hb_mirror_map(struct hb_point *pt, size_t len);
  * (MADV_NOHUGEPAGE), not faulted in. NULL after hb_fail() on error.
  */
 void *hb_map_anon(struct hb_point *pt, size_t len);
+/* Teardown's idiom: munmap @p's @len bytes if mapped, and forget @p. */
+#define HB_UNMAP(p, len)			\
+	do {					\
+		if (p)				\
+			munmap((p), (len));	\
+		(p) = NULL;			\
+	} while (0)
+/*
+ * A rate of @k in @n (fork failures) as metrics: @name, its Wilson 95%
+ * interval @name_ci95_low and _high (lower is better), and @n as
+ * @name's attempts; nothing if @n is 0.
+ */
+void hb_rate(struct hb_point *pt, const char *name, unsigned long k, unsigned long n,
+	     const char *unit);
 
 /*
  * Pages set apart: page @g of a set whose pages lie @stride pages apart

@@ -71,6 +71,21 @@ void hb_metric(struct hb_point *pt, const char *name, double value,
 	json_object_set_new(p->metrics, name, hb_metric_json(value, unit, dir));
 }
 
+void hb_rate(struct hb_point *pt, const char *name, unsigned long k, unsigned long n,
+	     const char *unit)
+{
+	char lo_name[64], hi_name[64];
+	double lo, hi;
+
+	if (hb_wilson(k, n, &lo, &hi))
+		return;
+	snprintf(lo_name, sizeof(lo_name), "%s_ci95_low", name);
+	snprintf(hi_name, sizeof(hi_name), "%s_ci95_high", name);
+	hb_metric(pt, name, (double)k / n, unit, HB_LOWER_IS_BETTER);
+	hb_metric(pt, lo_name, lo, unit, HB_LOWER_IS_BETTER);
+	hb_metric(pt, hi_name, hi, unit, HB_LOWER_IS_BETTER);
+}
+
 void hb_throughput(struct hb_point *pt, const struct hb_stats *st, const char *what)
 {
 	char name[64], unit[96];

@@ -396,3 +396,19 @@ out:
 	free(cb);
 	return ret;
 }
+
+int hb_wilson(double k, double n, double *lo, double *hi)
+{
+	const double z = 1.959963984540054;	/* the normal's 97.5th percentile */
+	double p, c, h;
+
+	if (!(n > 0) || k < 0 || k > n)
+		return -1;
+	p = k / n;
+	c = (p + z * z / (2 * n)) / (1 + z * z / n);
+	h = z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n);
+	/* the bounds are exactly 0 and 1 there; rounding would say 1e-18 */
+	*lo = k == 0 ? 0 : fmax(0, c - h);
+	*hi = k == n ? 1 : fmin(1, c + h);
+	return 0;
+}

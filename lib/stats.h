@@ -32,6 +32,12 @@ int hb_bootstrap_median_ci(const double *x, size_t n, unsigned int resamples,
 			   uint64_t seed, double level, double *lo, double *hi);
 int hb_linfit(const double *x, const double *y, size_t n,
 	      double *slope, double *intercept, double *r2);
+/*
+ * The Wilson score 95% interval of a rate of @k in @n (fork failures):
+ * unlike p +- 1.96 sd it stays in [0, 1] and is not empty at 0 or n.
+ * 0, or -1 if @n is 0.
+ */
+int hb_wilson(double k, double n, double *lo, double *hi);
 
 /*
  * Comparing two kernels (tools/hmmbench-compare, docs/compare.md).

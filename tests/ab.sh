@@ -160,7 +160,7 @@ rc=$?
 movers=$(jq -r '[.comparisons[0].profiles[] | select(.have) | (.self + .children)[] | .symbol] | unique | join(", ")' \
 	"$tmp/aa-ab/compare.json" 2>/dev/null)
 if [ -f "$tmp/aa-ab/a/profile/profile.json" ] && [ -z "$movers" ]; then
-	t_report ok "A/A profile: no function moved beyond sampling noise"
+	t_report ok "A/A profile: no function moved beyond the floor the report states ($(jq -r '[.comparisons[0].profiles[] | select(.have) | "\(.bench) \(.pp_min) pp (\(.pp_min_from))"] | join(", ")' "$tmp/aa-ab/compare.json"))"
 else
 	t_report fail "A/A profile: no mover" "movers: ${movers:-no profile}"
 fi

@@ -149,3 +149,27 @@ TEST(linfit_same_x)
 
 	CHECK(hb_linfit(x, y, 3, &slope, &icept, &r2) != 0);
 }
+
+/*
+ * Wilson at n = 100, z = 1.96: 0 failures gives [0, z^2 / (n + z^2)] =
+ * [0, 0.036994]; all, [n / (n + z^2), 1] = [0.963006, 1]; half, the
+ * centre 0.5 and half-width z sqrt(0.25 / n + z^2 / 4n^2) / (1 + z^2 / n)
+ * = 0.096170 (statsmodels' proportion_confint(50, 100, method="wilson")
+ * gives 0.4038, 0.5962).
+ */
+TEST(wilson_known)
+{
+	double lo, hi;
+
+	CHECK(hb_wilson(0, 100, &lo, &hi) == 0);
+	CHECK_NEAR(lo, 0, 0);
+	CHECK_NEAR(hi, 0.036994, 1e-6);
+	CHECK(hb_wilson(100, 100, &lo, &hi) == 0);
+	CHECK_NEAR(lo, 0.963006, 1e-6);
+	CHECK_NEAR(hi, 1, 0);
+	CHECK(hb_wilson(50, 100, &lo, &hi) == 0);
+	CHECK_NEAR(lo, 0.403830, 1e-5);
+	CHECK_NEAR(hi, 0.596170, 1e-5);
+	CHECK(hb_wilson(0, 0, &lo, &hi) != 0);
+	CHECK(hb_wilson(3, 2, &lo, &hi) != 0);
+}
