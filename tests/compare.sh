@@ -275,6 +275,17 @@ if grep -q '^tcg:quick profile/restore 0.5	# noise: max 0.30 pp' "$tmp/th-prof" 
 else
 	t_report fail "noise: profile rule" "$(grep profile/ "$tmp/th-prof")"
 fi
+# an aa run without --profile keeps the setting's profile rules
+printf '# tcg:quick profile/BENCH (pp): earlier\ntcg:quick profile/restore 7\n' > "$tmp/th-keep"
+$T noise --output "$tmp/th-keep" $F/sets/base $F/sets/aa 2> /dev/null
+keep1=$(grep -c -e '^tcg:quick profile/restore 7$' -e '^# tcg:quick profile/BENCH (pp): earlier' "$tmp/th-keep")
+$T noise --output "$tmp/th-keep" "$tmp/prof-base" "$tmp/prof-aa" 2> /dev/null
+if [ "$keep1" = 2 ] && grep -q '^tcg:quick profile/restore 0.5' "$tmp/th-keep" &&
+	! grep -q -e 'profile/restore 7' -e 'earlier' "$tmp/th-keep"; then
+	t_report ok "noise: a run without profiles keeps the setting's profile rules, one with profiles replaces them"
+else
+	t_report fail "noise: profile rules kept/replaced" "$(grep profile "$tmp/th-keep")"
+fi
 for pp in 10 20; do
 	{ cat $F/thresholds; echo "tcg:quick profile/restore $pp"; } > "$tmp/th-$pp"
 	$T compare --thresholds "$tmp/th-$pp" "$tmp/prof-base" "$tmp/prof-regressed" > "$T_LOG/out-$pp" 2>&1

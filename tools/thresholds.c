@@ -137,22 +137,40 @@ int hb_thresholds_write(const char *path, const char *setting,
 			const char *provenance, const struct hb_noise_rule *rules,
 			size_t n, char *err, size_t len)
 {
-	char *old = NULL, *line = NULL, mode[64], tmp[4096];
+	char *old = NULL, *line = NULL, mode[64], pat[512], tmp[4096];
 	size_t oldlen = 0, cap = 0, i;
+	bool profiles = false;
 	FILE *in, *keep, *out;
 
-	/* the other settings' lines of an existing file */
+	for (i = 0; i < n; i++)
+		profiles |= !strncmp(rules[i].id, "profile/", 8);
+	/*
+	 * The other settings' lines of an existing file, and this setting's
+	 * profile/ rules if @rules have none (an aa run without --profile)
+	 */
 	in = path ? fopen(path, "r") : NULL;
 	keep = open_memstream(&old, &oldlen);
 	while (in && keep && getline(&line, &cap, in) > 0) {
+		bool mine;
+
 		if (line[0] == '#') {
-			/* another setting's provenance line "# SETTING: ..." */
-			if (sscanf(line, "# %63[a-z*:]: ", mode) == 1 &&
-			    is_setting(mode) && strcmp(mode, setting))
+			/* a provenance line "# SETTING: ..." or "# SETTING profile/BENCH ..." */
+			if (sscanf(line, "# %63[a-z*:]", mode) != 1)
+				continue;
+			/* "# icount:quick: A/A ..." */
+			if (mode[strlen(mode) - 1] == ':')
+				mode[strlen(mode) - 1] = '\0';
+			if (!is_setting(mode))
+				continue;
+			mine = !strcmp(mode, setting);
+			if (!mine || (!profiles && strstr(line, " profile/BENCH")))
 				fprintf(keep, "\n%s", line);
 			continue;
 		}
-		if (sscanf(line, "%63s", mode) == 1 && strcmp(mode, setting))
+		if (sscanf(line, "%63s %511s", mode, pat) < 1)
+			continue;
+		mine = !strcmp(mode, setting);
+		if (!mine || (!profiles && !strncmp(pat, "profile/", 8)))
 			fputs(line, keep);
 	}
 	free(line);
