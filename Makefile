@@ -26,7 +26,7 @@ KBUILD = scripts/kernel-build $(KVER) \
 VMRUN = scripts/vm-run --accel $(MODE) --cpus $(CPUS) --mem $(MEM) \
 	--nodes $(NODES) --timeout $(TIMEOUT)
 
-.PHONY: all deps bench kernel vm preflight run ab aa ladder versions tables check unit-test integration-test tools-test tables-test hosts-test questions-test ab-test canary-test kernels-test incremental-test san-test fuzz fuzz-replay stress stress-test fault-test bisect-test clean
+.PHONY: all deps bench kernel vm preflight run ab aa ladder versions tables check check-lane1 check-lane2 unit-test integration-test tools-test tables-test hosts-test questions-test ab-test canary-test kernels-test incremental-test san-test fuzz fuzz-replay stress stress-test fault-test bisect-test clean
 
 all: bench
 
@@ -173,7 +173,23 @@ questions-test: bench
 hosts-test: bench
 	@tests/hosts.sh
 
-check: unit-test tools-test tables-test san-test fuzz-replay integration-test incremental-test ab-test canary-test kernels-test stress-test fault-test bisect-test hosts-test questions-test
+# make check runs two lanes at once (make -O prints each test whole):
+# lane 1 every test that builds 6.1 kernels in its shared workspace, in
+# order, the incremental test first among those (it counts what a build
+# compiles, so nothing may move the workspace between its steps); lane 2
+# the tests that build other kernels or boot cached ones. Two cores:
+# mostly one icount guest a lane, so a lane uses what the other leaves.
+# The two lanes hold every test; `make check CHECK_JOBS=1` runs them one
+# after the other. A lane stops at its first failure, the other finishes.
+CHECK_LANE1 = unit-test tools-test tables-test san-test fuzz-replay integration-test \
+	incremental-test ab-test canary-test bisect-test questions-test
+CHECK_LANE2 = kernels-test hosts-test fault-test stress-test
+CHECK_JOBS ?= 2
+check: bench
+	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) -O check-lane1 check-lane2
+check-lane1 check-lane2: bench
+	@for t in $(if $(filter check-lane1,$@),$(CHECK_LANE1),$(CHECK_LANE2)); do \
+		$(MAKE) --no-print-directory $$t || exit 1; done
 
 clean:
 	@$(MAKE) -s -C lib clean
