@@ -232,9 +232,8 @@ void *hb_map_anon(struct hb_point *pt, size_t len);
 		(p) = NULL;			\
 	} while (0)
 /*
- * A rate of @k in @n (fork failures) as metrics: @name, its Wilson 95%
- * interval @name_ci95_low and _high (lower is better), and @n as
- * @name's attempts; nothing if @n is 0.
+ * A rate of @k in @n (fork failures) as metrics: @name and its Wilson 95%
+ * interval @name_ci95_low and _high (lower is better); nothing if @n is 0.
  */
 void hb_rate(struct hb_point *pt, const char *name, unsigned long k, unsigned long n,
 	     const char *unit);

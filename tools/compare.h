@@ -176,6 +176,8 @@ struct hb_cmp {
 #define HB_PROFILE_Z		4.0
 #define HB_PROFILE_MIN_PP	0.5
 #define HB_PROFILE_MIN_SAMPLES	100
+/* a profile's A/A noise in the thresholds: the rule "SETTING profile/BENCH PP" */
+#define HB_PROFILE_RULE		"profile/"
 struct hb_mover {
 	const char *symbol;
 	double b, c;		/* samples */
@@ -254,6 +256,8 @@ int hb_profile_diffs(struct hb_comparison *cmp, const struct hb_thresholds *th,
  * if a side has no profile of @bench or too few samples.
  */
 double hb_profile_spread(const json_t *base, const json_t *cand, const char *bench);
+/* @bench's profile rule id, HB_PROFILE_RULE @bench, into @buf */
+const char *hb_profile_rule_id(char *buf, size_t len, const char *bench);
 const struct hb_profile_diff *hb_profile_of(const struct hb_comparison *cmp,
 					    const char *bench);
 /* A changed metric, which a profile diff should explain. */

@@ -146,6 +146,18 @@ static struct hb_noise_rule *rule_of(struct hb_noise *z, const char *id)
 	return z->rules[z->nrules].id ? &z->rules[z->nrules++] : NULL;
 }
 
+/* Records a pair's @noise under rule @id: 0, or -1 with the reason in @err. */
+static int add_noise(struct hb_noise *z, const char *id, double noise, char *err, size_t len)
+{
+	struct hb_noise_rule *r = rule_of(z, id);
+
+	if (!r || r->pairs == HB_NOISE_MAX_PAIRS)
+		return hb_err(err, len, r ? "more than %d pairs" : "out of memory",
+			      HB_NOISE_MAX_PAIRS);
+	r->per_pair[r->pairs++] = noise;
+	return 0;
+}
+
 int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs,
 		      double margin,
 		      bool mix_hosts,
@@ -202,7 +214,6 @@ int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs
 		}
 		for (i = 0; i < cmp.n; i++) {
 			const struct hb_cmp *c = &cmp.m[i];
-			struct hb_noise_rule *r;
 			double noise, typical;
 			size_t ns;
 
@@ -218,33 +229,22 @@ int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs
 			 */
 			if (isfinite(c->lo) && isfinite(c->hi))
 				noise = fmax(noise, 100 * fmax(1 - c->lo, c->hi - 1));
-			r = rule_of(z, c->b->id);
-			if (!r || r->pairs == HB_NOISE_MAX_PAIRS) {
+			if (add_noise(z, c->b->id, noise, err, len)) {
 				hb_comparison_free(&cmp);
-				hb_err(err, len, r ? "more than %d pairs" : "out of memory",
-				       HB_NOISE_MAX_PAIRS);
 				goto out_sets;
 			}
-			r->per_pair[r->pairs++] = noise;
 		}
 		/* a profile's noise between two boots, in percentage points */
 		for (i = 0; i < cmp.nprofiles; i++) {
 			const char *bench = cmp.profiles[i].bench;
 			double spread = hb_profile_spread(a.profile, b.profile, bench);
-			struct hb_noise_rule *r;
 			char id[128];
 
-			if (!isfinite(spread))
-				continue;
-			snprintf(id, sizeof(id), "profile/%s", bench);
-			r = rule_of(z, id);
-			if (!r || r->pairs == HB_NOISE_MAX_PAIRS) {
+			if (isfinite(spread) &&
+			    add_noise(z, hb_profile_rule_id(id, sizeof(id), bench), spread, err, len)) {
 				hb_comparison_free(&cmp);
-				hb_err(err, len, r ? "more than %d pairs" : "out of memory",
-				       HB_NOISE_MAX_PAIRS);
 				goto out_sets;
 			}
-			r->per_pair[r->pairs++] = spread;
 		}
 		hb_comparison_free(&cmp);
 		hb_set_free(&a);

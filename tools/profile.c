@@ -50,11 +50,13 @@ static int by_delta(const void *x, const void *y)
 }
 
 /*
- * The top movers by @key among the symbols of both sides: @sign 0 either
- * way, 1 those whose share grew, -1 those whose share fell.
+ * The top movers by @key among the symbols of both sides, beyond @zmin
+ * and @floor: @sign 0 either way, 1 those whose share grew, -1 those
+ * whose share fell.
  */
 static size_t movers(const json_t *bf, const json_t *cf, double nb, double nc,
-		     const char *key, int sign, double floor, struct hb_mover *top)
+		     const char *key, int sign, double zmin, double floor,
+		     struct hb_mover *top)
 {
 	const json_t *sides[2] = { bf, cf }, *fn;
 	struct hb_mover *all = NULL, *grown;
@@ -73,7 +75,7 @@ static size_t movers(const json_t *bf, const json_t *cf, double nb, double nc,
 			m.cshare = 100 * m.c / nc;
 			m.delta = m.cshare - m.bshare;
 			m.z = z_of(m.b, nb, m.c, nc);
-			if (fabs(m.z) < HB_PROFILE_Z || fabs(m.delta) < floor ||
+			if (fabs(m.z) < zmin || fabs(m.delta) < floor ||
 			    m.delta * sign < 0)
 				continue;
 			grown = realloc(all, (n + 1) * sizeof(*all));
@@ -100,11 +102,10 @@ static const json_t *bench_of(const json_t *root, const char *bench)
 
 double hb_profile_spread(const json_t *base, const json_t *cand, const char *bench)
 {
-	static const char *const keys[] = { "self", "children" };
 	const json_t *bb = bench_of(base, bench), *cb = bench_of(cand, bench);
-	const json_t *sides[2], *fn;
+	struct hb_mover top[HB_PROFILE_TOP];
 	double nb, nc, most = 0;
-	size_t i, s, k;
+	const json_t *bf, *cf;
 
 	if (!bb || !cb)
 		return NAN;
@@ -112,21 +113,20 @@ double hb_profile_spread(const json_t *base, const json_t *cand, const char *ben
 	nc = count(cb, "samples");
 	if (nb < HB_PROFILE_MIN_SAMPLES || nc < HB_PROFILE_MIN_SAMPLES)
 		return NAN;
-	sides[0] = json_object_get(bb, "functions");
-	sides[1] = json_object_get(cb, "functions");
-	for (k = 0; k < 2; k++)
-		for (s = 0; s < 2; s++)
-			json_array_foreach(sides[s], i, fn) {
-				const char *sym = json_string_value(json_object_get(fn, "symbol"));
-				double b, c;
-
-				if (!sym)
-					continue;
-				b = s ? fmax(0, find(sides[0], sym, keys[k])) : count(fn, keys[k]);
-				c = s ? count(fn, keys[k]) : fmax(0, find(sides[1], sym, keys[k]));
-				most = fmax(most, fabs(100 * c / nc - 100 * b / nb));
-			}
+	bf = json_object_get(bb, "functions");
+	cf = json_object_get(cb, "functions");
+	/* every move counts: the largest is the first mover at no z or floor */
+	if (movers(bf, cf, nb, nc, "self", 0, 0, 0, top))
+		most = fabs(top[0].delta);
+	if (movers(bf, cf, nb, nc, "children", 0, 0, 0, top))
+		most = fmax(most, fabs(top[0].delta));
 	return most;
+}
+
+const char *hb_profile_rule_id(char *buf, size_t len, const char *bench)
+{
+	snprintf(buf, len, HB_PROFILE_RULE "%s", bench);
+	return buf;
 }
 
 void hb_profile_diff(const json_t *base, const json_t *cand, const char *bench,
@@ -163,10 +163,10 @@ void hb_profile_diff(const json_t *base, const json_t *cand, const char *bench,
 	}
 	bf = json_object_get(bb, "functions");
 	cf = json_object_get(cb, "functions");
-	d->nself = movers(bf, cf, d->nb, d->nc, "self", 0, d->floor, d->self);
-	d->nchildren = movers(bf, cf, d->nb, d->nc, "children", 0, d->floor, d->children);
-	d->nup = movers(bf, cf, d->nb, d->nc, "self", 1, d->floor, d->up);
-	d->ndown = movers(bf, cf, d->nb, d->nc, "self", -1, d->floor, d->down);
+	d->nself = movers(bf, cf, d->nb, d->nc, "self", 0, HB_PROFILE_Z, d->floor, d->self);
+	d->nchildren = movers(bf, cf, d->nb, d->nc, "children", 0, HB_PROFILE_Z, d->floor, d->children);
+	d->nup = movers(bf, cf, d->nb, d->nc, "self", 1, HB_PROFILE_Z, d->floor, d->up);
+	d->ndown = movers(bf, cf, d->nb, d->nc, "self", -1, HB_PROFILE_Z, d->floor, d->down);
 	if (!d->nself && !d->nchildren)
 		snprintf(d->why, sizeof(d->why),
 			 "no function's share moved beyond noise (|z| < %g or under %g pp; %zu vs %zu samples)",
@@ -176,6 +176,9 @@ void hb_profile_diff(const json_t *base, const json_t *cand, const char *bench,
 int hb_profile_diffs(struct hb_comparison *cmp, const struct hb_thresholds *th,
 		     const char *setting)
 {
+	const struct hb_threshold_rule *r;
+	struct hb_profile_diff *d;
+	char id[128];
 	size_t i, k;
 
 	for (i = 0; i < cmp->n; i++) {
@@ -190,20 +193,14 @@ int hb_profile_diffs(struct hb_comparison *cmp, const struct hb_thresholds *th,
 		if (!grown)
 			return -1;
 		cmp->profiles = grown;
-		{
-			struct hb_profile_diff *d = &cmp->profiles[cmp->nprofiles++];
-			const struct hb_threshold_rule *r = NULL;
-			char id[128];
-
-			snprintf(id, sizeof(id), "profile/%s", m->bench);
-			if (th && setting)
-				r = hb_threshold_rule(th, setting, id);
-			if (r && r->catchall)
-				r = NULL;	/* a pattern: not this profile's noise */
-			hb_profile_diff(cmp->base->profile, cmp->cand->profile, m->bench,
-					r ? r->percent : 0, d);
-			d->floor_rule = r && r->percent >= HB_PROFILE_MIN_PP ? r : NULL;
-		}
+		r = th && setting ? hb_threshold_rule(th, setting,
+				hb_profile_rule_id(id, sizeof(id), m->bench)) : NULL;
+		if (r && r->catchall)
+			r = NULL;	/* a pattern: not this profile's noise */
+		d = &cmp->profiles[cmp->nprofiles++];
+		hb_profile_diff(cmp->base->profile, cmp->cand->profile, m->bench,
+				r ? r->percent : 0, d);
+		d->floor_rule = r && r->percent >= HB_PROFILE_MIN_PP ? r : NULL;
 	}
 	return 0;
 }
