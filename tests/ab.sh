@@ -4,7 +4,8 @@
 #   against itself with canary_restore_loops=384 on the command line, an
 #   extra 1,536 instructions in the fault that restores a device-exclusive
 #   entry (about +40%: at +20% the loop's function grew 3.7-4.6 pp in
-#   restore's profile, too near the 2.9 pp A/A floor of config/thresholds). The gate must fail (exit 1) and blame exactly the restore metrics
+#   restore's profile, too near the 2.9 pp A/A floor of config/thresholds).
+#   The gate must fail (exit 1) and blame exactly the restore metrics
 #   of exclusive pages, and leave the reference faults (minor, anon)
 #   unchanged. (tests/canary.sh proves every canary at 2%.)
 # - A/A: the baseline against itself must pass (exit 0), with the committed
@@ -128,16 +129,13 @@ else
 	t_report fail "KTAP agrees with the JSON" "regressed: $n_regr_ktap in KTAP, $n_regr in JSON; $bad_ktap$other_ktap"
 fi
 
-# the profile diff: the loop's function is among those whose own share of
-# restore grew (the regressed metrics' "where:") and is no mover of mark,
-# whose timed regions never run it
+# the profile diff: the loop's function is restore's top mover, among
+# those whose own share grew (the regressed metrics' "where:"), and no
+# mover of mark, whose timed regions never run it
 # (remove_device_exclusive_entry() holds the loop; gcc inlines it into
-# do_swap_page() where it is not a symbol of its own). Not "the top
-# mover": cpu-clock samples taken with interrupts off are charged where
-# they come back on. Not "mark shows no mover": with one profiled boot a
-# side, z counts sampling noise only, and between two boots an untouched
-# benchmark has moved past 1 pp (mark: finish_task_switch, fork:
-# protnone_mask; docs/compare.md)
+# do_swap_page() where it is not a symbol of its own). Not "mark shows no
+# mover": mark's A/A floor rests on 6 pairs, and between two boots mark
+# has moved past 1 pp (finish_task_switch; docs/compare.md)
 holder=remove_device_exclusive_entry
 grep -q " $holder\$" "$canary/System.map" || holder=do_swap_page
 grew=$(jq -r '.comparisons[0].profiles[] | select(.bench == "restore") | [.grew[].symbol] | join(" ")' "$j" 2>/dev/null)
@@ -145,9 +143,8 @@ mark=$(jq -r '[.comparisons[0].profiles[] | select(.bench == "mark" and .have)] 
 	[.[0] | (.self + .children)[] | .symbol] | join(" ") else "no mark profile" end' "$j" 2>/dev/null)
 others=$(jq -r '[.comparisons[0].profiles[] | select(.bench == "mark" or .bench == "fork") | .bench as $b | .self[] |
 	"\($b) \(.symbol) \(.delta_pp | . * 10 | round / 10) pp"] | join(", ") | if . == "" then "no mover" else . end' "$j" 2>/dev/null)
-# at +40% the loop's function is restore's top mover (+17.9 pp on a
-# clean clone); at +20% it was not (xas_load -6.2, mutex_lock +6.0,
-# do_swap_page +4.6: docs/compare.md)
+# top at +40% (+17.9 pp on a clean clone); at +20% it was not (xas_load
+# -6.2, mutex_lock +6.0, do_swap_page +4.6: docs/compare.md)
 top=$(jq -r '.comparisons[0].profiles[] | select(.bench == "restore") | .self[0] | "\(.symbol) \(.delta_pp > 0)"' "$j" 2>/dev/null)
 if [ "$top" = "$holder true" ] && echo " $grew " | grep -q " $holder " && [ "$mark" != "no mark profile" ] &&
 	! echo " $mark " | grep -q " $holder " && grep -q "where: .*$holder +" "$ab/compare.txt"; then
