@@ -20,7 +20,7 @@ fresh=""
 trap 'rm -rf "$tmp" $fresh' EXIT
 # the 6.1 workspace is ours until the end: another test's build there
 # (make check runs two lanes) would change what the next step compiles
-ws=$HMMBENCH_CACHE/ws/$(echo "linux-6.1" | sha256sum | cut -c1-16)	# kernel-build's name for it
+ws=$($S/kernel-build --workspace) || { echo "not ok 1 kernel-build --workspace failed"; exit 1; }
 mkdir -p "$HMMBENCH_CACHE/ws"
 exec 7> "$ws.seq"
 flock 7 || { echo "not ok 1 cannot lock $ws.seq"; exit 1; }
@@ -83,7 +83,8 @@ for series in "$ONE" "$HDR"; do
 done
 build one --patches "$ONE" || { t_done; exit 1; }
 c=$(compiled one)
-if [ "$c" != "?" ] && [ "$c" -le 12 ] && [ "$(secs one)" -lt 120 ]; then
+# what it compiled is the test; its time is only reported (load changes it)
+if [ "$c" != "?" ] && [ "$c" -le 12 ]; then
 	t_report ok "one-line series: $c file(s) compiled (mm/memory.c and the link's), $(secs one) s"
 else
 	t_report fail "one-line series: the file and the link only" "$c compiled in $(secs one) s"
