@@ -51,6 +51,7 @@ static const char *const states[] = { "populated", "shared", NULL };
 static const char *const walkers[] = { "none", "migrate", "split", NULL };
 
 #define WALK_PAGES	64	/* the walker's pages, after the range */
+#define WALKER_WAIT_MS	30000	/* a live walker ends a round well within this */
 #define MAX_KIDS	(1024 + 2)
 
 struct mark_rmap {
@@ -67,6 +68,7 @@ struct mark_rmap {
 	bool thread_on;
 	atomic_bool stop;
 	atomic_ulong *rounds;	/* shared with a walker child */
+	unsigned long rounds_at_end;	/* when the timed mark ended */
 };
 
 /* A child that writes its own copy of [p, p + len), then stops. */
@@ -222,6 +224,7 @@ static int mark_rmap_pass(struct hb_point *pt, struct hb_meter *m)
 	ret = hmm_cmd(pt->hmm_fd, HMM_DMIRROR_EXCLUSIVE_NOCOPY, mr->buf, mr->mirror,
 		      pt->v[P_PAGES], &mr->cpages);
 	hb_end(m, pt->v[P_PAGES]);
+	mr->rounds_at_end = mr->rounds ? atomic_load(mr->rounds) : 0;
 	if (ret == -ENOTTY || ret == -EINVAL)
 		return hb_unsupported(pt, "no HMM_DMIRROR_EXCLUSIVE_NOCOPY: build with kernel-patches/test_hmm-instrumentation");
 	if (ret)
@@ -240,17 +243,26 @@ static void stop_walker(struct mark_rmap *mr)
 static int mark_rmap_verify(struct hb_point *pt)
 {
 	struct mark_rmap *mr = pt->priv;
-	unsigned long npages = pt->v[P_PAGES], rounds;
-	unsigned int k;
+	unsigned long npages = pt->v[P_PAGES], rounds = 0;
+	unsigned int k, wait;
 	long bad;
 	int ret;
 
-	/* the walker ran through the timed region, and the children live */
-	rounds = mr->rounds ? atomic_load(mr->rounds) : 0;
+	/*
+	 * the walker was inside a round when the mark ended: that round ends
+	 * later. (A round of 64 pages can outlast a whole mark, so counting
+	 * rounds completed during the mark would fail where it did contend.)
+	 */
+	if (pt->v[P_WALKER] != W_NONE) {
+		for (wait = 0; atomic_load(mr->rounds) == mr->rounds_at_end &&
+		     wait < WALKER_WAIT_MS; wait++)
+			usleep(1000);
+		rounds = atomic_load(mr->rounds);
+	}
 	stop_walker(mr);
-	if (pt->v[P_WALKER] != W_NONE && rounds < 3)
-		return hb_fail(pt, "the %s walker went round %lu times: it did not run beside the mark",
-			       walkers[pt->v[P_WALKER]], rounds);
+	if (pt->v[P_WALKER] != W_NONE && rounds == mr->rounds_at_end)
+		return hb_fail(pt, "the %s walker finished no round in %d ms after the mark (%lu before): it did not run beside it",
+			       walkers[pt->v[P_WALKER]], WALKER_WAIT_MS, rounds);
 	for (k = 0; k < mr->nkids; k++)
 		if (waitpid(mr->kids[k], NULL, WNOHANG) != 0)
 			return hb_fail(pt, "sharing child %u is gone", k);
