@@ -243,8 +243,10 @@ static void stop_walker(struct mark_rmap *mr)
 static int mark_rmap_verify(struct hb_point *pt)
 {
 	struct mark_rmap *mr = pt->priv;
-	unsigned long npages = pt->v[P_PAGES], rounds = 0;
-	unsigned int k, wait;
+	unsigned long npages = pt->v[P_PAGES];
+	int walker = pt->v[P_WALKER];
+	unsigned int k, wait = 0;
+	bool stuck;
 	long bad;
 	int ret;
 
@@ -253,16 +255,14 @@ static int mark_rmap_verify(struct hb_point *pt)
 	 * later. (A round of 64 pages can outlast a whole mark, so counting
 	 * rounds completed during the mark would fail where it did contend.)
 	 */
-	if (pt->v[P_WALKER] != W_NONE) {
-		for (wait = 0; atomic_load(mr->rounds) == mr->rounds_at_end &&
-		     wait < WALKER_WAIT_MS; wait++)
-			usleep(1000);
-		rounds = atomic_load(mr->rounds);
-	}
+	while (walker != W_NONE && atomic_load(mr->rounds) == mr->rounds_at_end &&
+	       wait++ < WALKER_WAIT_MS)
+		usleep(1000);
+	stuck = walker != W_NONE && atomic_load(mr->rounds) == mr->rounds_at_end;
 	stop_walker(mr);
-	if (pt->v[P_WALKER] != W_NONE && rounds == mr->rounds_at_end)
+	if (stuck)
 		return hb_fail(pt, "the %s walker finished no round in %d ms after the mark (%lu before): it did not run beside it",
-			       walkers[pt->v[P_WALKER]], WALKER_WAIT_MS, rounds);
+			       walkers[walker], WALKER_WAIT_MS, mr->rounds_at_end);
 	for (k = 0; k < mr->nkids; k++)
 		if (waitpid(mr->kids[k], NULL, WNOHANG) != 0)
 			return hb_fail(pt, "sharing child %u is gone", k);

@@ -258,6 +258,8 @@ int hb_profile_diffs(struct hb_comparison *cmp, const struct hb_thresholds *th,
 double hb_profile_spread(const json_t *base, const json_t *cand, const char *bench);
 /* @bench's profile rule id, HB_PROFILE_RULE @bench, into @buf */
 const char *hb_profile_rule_id(char *buf, size_t len, const char *bench);
+/* whether rule id (or pattern) @id is a profile rule */
+bool hb_is_profile_rule(const char *id);
 const struct hb_profile_diff *hb_profile_of(const struct hb_comparison *cmp,
 					    const char *bench);
 /* A changed metric, which a profile diff should explain. */

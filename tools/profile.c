@@ -129,6 +129,11 @@ const char *hb_profile_rule_id(char *buf, size_t len, const char *bench)
 	return buf;
 }
 
+bool hb_is_profile_rule(const char *id)
+{
+	return !strncmp(id, HB_PROFILE_RULE, strlen(HB_PROFILE_RULE));
+}
+
 void hb_profile_diff(const json_t *base, const json_t *cand, const char *bench,
 		     double floor, struct hb_profile_diff *d)
 {

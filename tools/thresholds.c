@@ -143,7 +143,7 @@ int hb_thresholds_write(const char *path, const char *setting,
 	FILE *in, *keep, *out;
 
 	for (i = 0; i < n; i++)
-		profiles |= !strncmp(rules[i].id, HB_PROFILE_RULE, strlen(HB_PROFILE_RULE));
+		profiles |= hb_is_profile_rule(rules[i].id);
 	/*
 	 * The other settings' lines of an existing file, and this setting's
 	 * profile/ rules if @rules have none (an aa run without --profile)
@@ -170,7 +170,7 @@ int hb_thresholds_write(const char *path, const char *setting,
 		if (sscanf(line, "%63s %511s", mode, pat) < 1)
 			continue;
 		mine = !strcmp(mode, setting);
-		if (!mine || (!profiles && !strncmp(pat, HB_PROFILE_RULE, strlen(HB_PROFILE_RULE))))
+		if (!mine || (!profiles && hb_is_profile_rule(pat)))
 			fputs(line, keep);
 	}
 	free(line);
@@ -205,7 +205,7 @@ int hb_thresholds_write(const char *path, const char *setting,
 	fprintf(out, "\n# %s\n", provenance);
 	for (i = 0; i < n; i++) {
 		/* profile/BENCH: percentage points of a profile's share */
-		const char *u = strncmp(rules[i].id, HB_PROFILE_RULE, strlen(HB_PROFILE_RULE)) ? "%" : " pp";
+		const char *u = hb_is_profile_rule(rules[i].id) ? " pp" : "%";
 
 		fprintf(out, "%s %s %g\t# noise: max %.2f%s of %zu pair(s), median %.2f%s\n", setting,
 			rules[i].id, rules[i].percent, rules[i].max, u, rules[i].pairs,
