@@ -56,18 +56,18 @@ run: bench
 
 # make ab B=<series dir ...>|none [A=none] [MODE=icount] [ROUNDS=3] [QUICK=1]
 #         [BENCH="restore fork"] [APPEND_A=..] [APPEND_B=..] [KERNEL=..]
-#         [KERNEL_A=..] [KERNEL_B=..]
+#         [KERNEL_A=..] [KERNEL_B=..] [JOBS=2: guests at once, icount]
 ABRUN = --mode $(MODE) --rounds $(ROUNDS) --config "$(CONFIG)" $(if $(QUICK),--quick) \
 	$(foreach b,$(BENCH),--bench $(b))
 ab: bench
 	@test -n "$(B)" || { echo "make ab: B=<series dir ...> (or none) is required" >&2; exit 2; }
-	@scripts/ab --a "$(A)" --b "$(B)" $(ABRUN) $(if $(KERNEL),--kernel $(KERNEL)) \
+	@scripts/ab --a "$(A)" --b "$(B)" $(ABRUN) --jobs $(JOBS) $(if $(KERNEL),--kernel $(KERNEL)) \
 		$(if $(KERNEL_A),--kernel-a $(KERNEL_A)) $(if $(KERNEL_B),--kernel-b $(KERNEL_B)) \
 		$(if $(APPEND_A),--append-a "$(APPEND_A)") $(if $(APPEND_B),--append-b "$(APPEND_B)")
 
-# make aa [MODE=icount] [ROUNDS=3] [PAIRS=2] [QUICK=1] [BENCH=..]: noise, thresholds
+# make aa [MODE=icount] [ROUNDS=3] [PAIRS=2] [QUICK=1] [BENCH=..] [JOBS=2]: noise, thresholds
 aa: bench
-	@scripts/aa --pairs $(PAIRS) $(ABRUN) $(KVER) \
+	@scripts/aa --pairs $(PAIRS) $(ABRUN) --jobs $(JOBS) $(KVER) \
 		$(if $(PATCHES),--patches "$(PATCHES)")
 
 unit-test: bench

@@ -8,9 +8,10 @@
 #   The gate must fail (exit 1) and blame exactly the restore metrics
 #   of exclusive pages, and leave the reference faults (minor, anon)
 #   unchanged. (tests/canary.sh proves every canary at 2%.)
-# - A/A: the baseline against itself must pass (exit 0), with the committed
-#   thresholds, and scripts/aa must measure thresholds and count no false
-#   positive.
+# - A/A: the baseline against itself (two guests at once in icount) must
+#   pass (exit 0) with the committed thresholds; scripts/aa must measure
+#   thresholds, count no false positive, and --extend its campaign by a
+#   pair with the same settings.
 # - bad inputs: a clear error and exit 2 ("cannot compare").
 # In icount mode (deterministic instruction counts) unless AB_MODE is set;
 # AB_ROUNDS rounds per side (default 3, as the thresholds were measured).
@@ -163,8 +164,11 @@ fi
 
 # --- A/A: the baseline against itself, with the committed thresholds ---
 start=$(date +%s)
+# two guests at once in icount (--jobs: the A/B above boots one by one)
+J=1
+[ "$MODE" != icount ] || J=2
 $S/ab --a kernel-patches/test_hmm-instrumentation --b kernel-patches/test_hmm-instrumentation \
-	--mode "$MODE" --rounds "$ROUNDS" --bench restore --quick \
+	--mode "$MODE" --rounds "$ROUNDS" --bench restore --quick --jobs $J \
 	--out "$tmp/aa-ab" > "$tmp/aa-ab.out" 2> "$tmp/aa-ab.err"
 rc=$?
 movers=$(jq -r '[.comparisons[0].profiles[] | select(.have) | (.self + .children)[] | .symbol] | unique | join(", ")' \
@@ -191,6 +195,22 @@ if [ $rc -eq 0 ] && [ "$fp" = 0 ] && grep -q "^$MODE:quick restore/" "$tmp/thres
 	t_report ok "aa: $MODE thresholds written, $(cat "$tmp/aa.out") in $(( $(date +%s) - start )) s"
 else
 	t_report fail "aa: thresholds written and no false positive" "exit $rc, false positives ${fp:-?}: $(tail -n 6 "$tmp/aa.err")"
+fi
+
+# --- scripts/aa --extend: more pairs into that campaign, its settings kept ---
+start=$(date +%s)
+expect_fail "aa --extend with a setting of its own" "boots what DIR's run booted" \
+	$S/aa --extend "$tmp/aa" --rounds 2
+$S/aa --extend "$tmp/aa" --pairs 1 --write "$tmp/thresholds" > "$tmp/aa-x.out" 2> "$tmp/aa-x.err"
+rc=$?
+pairs=$(jq .pairs "$tmp/aa/aa.json" 2>/dev/null)
+argv=$(jq -c '.context.run.argv[3:]' "$tmp/aa/pair-3/y/round-1/results.json" 2>/dev/null)
+if [ $rc -eq 0 ] && [ "$pairs" = 3 ] && [ "$argv" = '["--bench","restore","--quick"]' ] &&
+	[ ! -e "$tmp/aa/pair-3/x/round-2" ] && grep -q "of 3 A/A comparisons" "$tmp/aa-x.out"; then
+	t_report ok "aa --extend: a third pair with the campaign's kernel, rounds and arguments, $(cat "$tmp/aa-x.out") in $(( $(date +%s) - start )) s"
+else
+	t_report fail "aa --extend: a third pair, the campaign's settings kept" \
+		"exit $rc, pairs ${pairs:-?}, argv ${argv:-?}: $(tail -n 4 "$tmp/aa-x.err")"
 fi
 
 echo "# ab tests took $(( $(date +%s) - t0 )) s"
