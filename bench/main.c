@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* hmmbench: list, run, validate and summarize benchmarks of device-exclusive memory. */
-#include <errno.h>
 #include <alloca.h>
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <malloc.h>
