@@ -109,7 +109,7 @@ EOF
 	printf '%s' "$_ql"
 }
 
-# run_jobs OUT JOBS HOSTS: runs the jobs of OUT/jobs, lines "REL<TAB>CMD"
+# run_jobs OUT JOBS HOSTS [HALT]: runs the jobs of OUT/jobs, lines "REL<TAB>CMD"
 # where CMD is a shell command that writes OUT/REL when run in OUT, with
 # "$HMMBENCH_WORKER" its hmmbench tree. Without HOSTS: JOBS at once, here.
 # With HOSTS (a file in GNU parallel's sshlogin format, scripts/hosts): on
@@ -118,18 +118,19 @@ EOF
 # HMMBENCH_RETRIES (3) tries in all. GNU parallel's joblog is OUT/joblog:
 # host, time and exit status of each job's last try. Returns 0 if every job
 # succeeded, else 1 with the jobs that failed for good, "REL: host exit N",
-# in OUT/jobs-failed.
+# in OUT/jobs-failed. HALT is GNU parallel's --halt (never: every job
+# runs whatever failed; soon,fail=1: none starts after a failure).
 run_jobs() {
-	_out=$1 _j=$2 _hosts=$3
+	_out=$1 _j=$2 _hosts=$3 _halt=${4:-never}
 	rm -f "$_out/joblog" "$_out/jobs-failed"
 	if [ -z "$_hosts" ]; then
 		(cd "$_out" && HMMBENCH_WORKER=$HMMBENCH_TOP parallel -j "$_j" --colsep '\t' \
-			--joblog "$_out/joblog" --halt never 'sh -c {2}' < "$_out/jobs") || true
+			--joblog "$_out/joblog" --halt "$_halt" 'sh -c {2}' < "$_out/jobs") || true
 	else
 		# shellcheck disable=SC2016  # expanded on the worker
 		(cd "$_out" && parallel --sshloginfile "$_hosts" --workdir ... --cleanup \
 			--return '{1}' --retries "${HMMBENCH_RETRIES:-3}" --colsep '\t' \
-			--joblog "$_out/joblog" --halt never \
+			--joblog "$_out/joblog" --halt "$_halt" \
 			'HMMBENCH_WORKER=${HMMBENCH_WORKER:-$HOME/hmmbench} sh -c {2}' < "$_out/jobs") || true
 	fi
 	# the last attempt of each job decides (the joblog keeps every one)
@@ -139,6 +140,9 @@ run_jobs() {
 	_n=$(awk 'END { print NR }' "$_out/jobs")
 	_ran=$(awk 'NR > 1' "$_out/joblog" 2>/dev/null | cut -f1 | sort -u | wc -l)
 	while IFS="$(printf '\t')" read -r _seq _host _rc _sig; do
+		# GNU parallel's joblog names this host ":"
+		[ "$_host" != : ] || _host=""
+		[ "$_sig" != 0 ] || _sig=""
 		echo "$(sed -n "${_seq}p" "$_out/jobs" | cut -f1): ${_host:-here} exit $_rc${_sig:+ signal $_sig}"
 	done < "$_out/.failed" > "$_out/jobs-failed"
 	rm -f "$_out/.failed"
