@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -309,6 +310,7 @@ int hb_run(const struct hb_opts *o)
 	char err[512];
 	bool ok = true;
 	size_t i, k;
+	void *priv;
 	int fd;
 
 	hb_rs.o = o;
@@ -342,9 +344,17 @@ int hb_run(const struct hb_opts *o)
 		for (k = 0; b->pts && k < b->npts; k++) {
 			b->pts[k].b = b;
 			b->pts[k].pt.hmm_fd = fd;
-			b->pts[k].pt.priv = calloc(1, b->bench->priv_size);
-			if (!b->pts[k].pt.priv)
+			/*
+			 * On pages of its own: a point's state (buffers the
+			 * driver copies into, futex words) then sits where the
+			 * mmaps before it put it, not where the heap's history
+			 * (the results path, the kernel log) left it.
+			 */
+			priv = mmap(NULL, b->bench->priv_size ?: 1, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (priv == MAP_FAILED)
 				break;
+			b->pts[k].pt.priv = priv;
 		}
 		if (!b->pts || k < b->npts)
 			break;
