@@ -44,10 +44,9 @@ for c in $canaries; do
 	fi
 done
 r=$(jq -c '.rungs[] | select(.k == 0)' "$L")
-# nothing flagged; an inconclusive metric (exit 2) is said, not failed: the
-# rules were measured on the instrumentation kernel, and this is the canary
-# build, whose revoke ping-pong rows have drifted past their 0.1% between
-# its boots (docs/ab.md)
+# nothing flagged; an inconclusive metric (exit 2) is said, not failed:
+# leave one out, 1 of the 20 quick A/A pairs was inconclusive somewhere
+# (docs/ab.md), a rate at which a test would fail CI for nothing
 if [ "$(echo "$r" | jq -r .gate_status)" != 1 ] && [ "$(echo "$r" | jq '.flagged | length')" = 0 ]; then
 	t_report ok "A/A rung (every canary off on both sides): exit $(echo "$r" | jq -r .gate_status), nothing flagged$(echo "$r" | jq -r 'if (.inconclusive | length) > 0 then "; inconclusive: " + (.inconclusive | map(split(",cpu_node")[0]) | join(", ")) else "" end')"
 else
