@@ -389,7 +389,7 @@ static int __attribute__((noinline)) hb_main(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-	char *pad = alloca((sp & 4095) + 64);
+	char *pad = alloca((sp & (PAGE_SZ - 1)) + 64);
 
 	/* keep the pad: the compiler must not drop or shrink it */
 	__asm__ volatile("" : : "r"(pad) : "memory");
