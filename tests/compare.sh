@@ -224,6 +224,28 @@ else
 	t_report fail "noise --margin" "${bad:-no rules or no provenance}"
 fi
 expect_fail "noise: a margin below 1 is refused" 'margin takes a number in' $T noise --margin 0.5 $F/sets/base $F/sets/aa
+# --each and --leave-one-out: the rules of one noise run over three pairs
+# are those of separate runs over each pair and over the other two
+P1="$F/sets/base $F/sets/aa" P2="$F/sets/aa $F/sets/improved" P3="$F/sets/base $F/sets/regressed"
+rules() { grep -v '^#' "$1" | grep .; }
+$T noise --output "$tmp/n-all" --each "$tmp/n-each-%d" --leave-one-out "$tmp/n-loo-%d" $P1 $P2 $P3 2> /dev/null
+$T noise $P1 > "$tmp/s-each-1" 2> /dev/null
+$T noise $P3 > "$tmp/s-each-3" 2> /dev/null
+$T noise $P1 $P3 > "$tmp/s-loo-2" 2> /dev/null
+$T noise $P2 $P3 > "$tmp/s-loo-1" 2> /dev/null
+bad=""
+for f in each-1 each-3 loo-1 loo-2; do
+	[ -s "$tmp/s-$f" ] && [ "$(rules "$tmp/n-$f")" = "$(rules "$tmp/s-$f")" ] || bad="$bad $f"
+done
+# the sets differ enough that leaving a pair out changes some rule
+if [ -z "$bad" ] && [ "$(rules "$tmp/n-loo-1")" != "$(rules "$tmp/n-loo-3")" ] &&
+	grep -q 'all pairs but 2$' "$tmp/n-loo-2" && grep -q 'of 2 pair(s)' "$tmp/n-loo-2"; then
+	t_report ok "noise --each / --leave-one-out: the rules of separate runs over each pair and over the others"
+else
+	t_report fail "noise --each / --leave-one-out" "differ:${bad:- none, or leaving out changed nothing}"
+fi
+expect_fail "noise: --leave-one-out without a %d is refused" 'one %d' $T noise --leave-one-out "$tmp/x" $P1 $P2
+expect_fail "noise: --leave-one-out of one pair is refused" 'two pairs or more' $T noise --leave-one-out "$tmp/x-%d" $P1
 
 # rounds of another hmmbench commit, or of a dirty tree, are said
 mkdir -p "$tmp/dirty"

@@ -289,7 +289,8 @@ struct hb_noise_rule {
 	double percent;		/* the threshold: max, rounded up to 0.1% */
 	double max, median;	/* over the pairs, percent */
 	size_t pairs;		/* pairs that had the metric */
-	double per_pair[HB_NOISE_MAX_PAIRS];
+	double per_pair[HB_NOISE_MAX_PAIRS];	/* sorted */
+	double of_pair[HB_NOISE_MAX_PAIRS];	/* by pair, NAN if it had none */
 };
 
 /*
@@ -318,6 +319,14 @@ int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs
 		      void (*run_line)(char *, size_t, const struct hb_set *),
 		      char *run, size_t runlen, char *err, size_t len);
 void hb_noise_free(struct hb_noise *z);
+
+/*
+ * The rules of a subset of @z's pairs without measuring again: pair @pair
+ * (0-based) alone if @only, else every pair but it (leave one out). A
+ * metric no pair of the subset had gets no rule. 0, or -1 out of memory.
+ */
+int hb_noise_subset(struct hb_noise *dst, const struct hb_noise *z, size_t pair,
+		    bool only);
 
 /*
  * Writes @rules as the thresholds of @setting to @path (stdout if NULL):

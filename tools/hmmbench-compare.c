@@ -34,6 +34,8 @@ struct opts {
 	enum fmt fmt;
 	bool fmt_given;
 	const char *output, *thresholds, *th_mode, *describe;
+	const char *outputs[4], *each, *loo;	/* noise's */
+	int noutputs;
 	double alpha, margin;
 	bool mix_hosts;
 };
@@ -47,7 +49,8 @@ static void usage(FILE *f)
 "       " PROG " gate [--thresholds FILE] [--output FILE] [--mode-thresholds MODE]\n"
 "                     [--alpha A] BASELINE CANDIDATE\n"
 "       (compare, gate and noise take --mix-hosts: rounds of one set from several hosts)\n"
-"       " PROG " noise [--output FILE] [--describe TEXT] [--margin F] X Y [X Y ...]\n"
+"       " PROG " noise [--output FILE]... [--describe TEXT] [--margin F]\n"
+"                      [--each FMT] [--leave-one-out FMT] X Y [X Y ...]\n"
 "A result set is a results.json, a directory of rounds (DIR/*/results.json,\n"
 "else DIR/*.json) or a comma-separated list of files: repeated boots of one kernel.\n"
 "gate exits 0: no regression, 1: a metric regressed, 2: inputs not comparable.\n"
@@ -55,6 +58,8 @@ static void usage(FILE *f)
 "(.json, .md, .html, else text); KTAP always goes to stdout.\n"
 "noise: X Y are the two sets of an A/A pair (the same kernel twice); with\n"
 "several pairs a metric's threshold is its largest noise over them.\n"
+"--each FMT / --leave-one-out FMT: also the thresholds of each pair alone /\n"
+"of all pairs but each, into FMT with %%d its number (from 1).\n"
 "Thresholds: --thresholds, else $HMMBENCH_THRESHOLDS, else config/thresholds\n"
 "beside this tool's tree. See docs/compare.md.\n");
 }
@@ -114,6 +119,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 		{ "describe", required_argument, NULL, 'd' },
 		{ "mix-hosts", no_argument, NULL, 'x' },
 		{ "margin", required_argument, NULL, 'g' },
+		{ "each", required_argument, NULL, 'e' },
+		{ "leave-one-out", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -124,7 +131,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 	o->alpha = HB_ALPHA_DEFAULT;
 	o->margin = HB_NOISE_MARGIN_DEFAULT;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:o:t:m:a:d:g:xh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+f:o:t:m:a:d:g:e:l:xh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(cmd, "compare") || parse_fmt(optarg, &o->fmt)) {
@@ -135,8 +142,28 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 			o->fmt_given = true;
 			break;
 		case 'o':
-			o->output = optarg;
+			/* noise writes its rules to each; a report goes to one */
+			if (o->noutputs == 4 || (o->noutputs && strcmp(cmd, "noise"))) {
+				fprintf(stderr, PROG " %s: too many --output (noise takes up to 4, %s one)\n",
+					cmd, cmd);
+				return -1;
+			}
+			o->outputs[o->noutputs++] = o->output = optarg;
 			break;
+		case 'e':
+		case 'l': {
+			const char *at = strstr(optarg, "%d");
+
+			/* one "%d", the pair's number, and no other conversion */
+			if (strcmp(cmd, "noise") || !at || strchr(optarg, '%') != at ||
+			    strchr(at + 1, '%')) {
+				fprintf(stderr, PROG " %s: --%s takes a path with one %%d, the pair's number (noise only), got '%s'\n",
+					cmd, c == 'e' ? "each" : "leave-one-out", optarg);
+				return -1;
+			}
+			*(c == 'e' ? &o->each : &o->loo) = optarg;
+			break;
+		}
 		case 't':
 			o->thresholds = optarg;
 			break;
@@ -452,23 +479,75 @@ static void run_line(char *buf, size_t len, const struct hb_set *s)
 	}
 }
 
+/* @z's rules into @path (stdout if NULL), "PROG noise: ..." on stderr */
+static int write_noise(const char *path, const struct hb_noise *z, const char *run,
+		       const char *describe)
+{
+	char err[2048], prov[2048], stamp[32];
+	time_t now = time(NULL);
+
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d", gmtime(&now));
+	snprintf(prov, sizeof(prov), "%s: A/A, largest noise of %zu pair(s) times %g of %zu vs %zu rounds of '%s', kernel %s, %s%s%s",
+		 z->setting, z->npairs, z->margin, z->rounds[0], z->rounds[1], run,
+		 z->kernel, stamp, describe ? ", " : "", describe ? describe : "");
+	if (hb_thresholds_write(path, z->setting, prov, z->rules, z->nrules, err, sizeof(err))) {
+		fprintf(stderr, PROG " noise: %s\n", err);
+		return -1;
+	}
+	if (path)
+		fprintf(stderr, PROG " noise: %s thresholds for %zu metrics from %zu pair(s) written to %s\n",
+			z->setting, z->nrules, z->npairs, path);
+	return 0;
+}
+
+/*
+ * The rules of each pair alone (@only) or of all pairs but each, into
+ * @fmt with its "%d" the pair's number: from the pairs' noise measured
+ * once, not measured again per subset.
+ */
+static int write_subsets(const char *fmt, const struct hb_noise *z, const char *run, bool only)
+{
+	const char *at = strstr(fmt, "%d");
+	struct hb_noise sub;
+	char path[4096], desc[128];
+	size_t p;
+	int ret = 0;
+
+	for (p = 0; p < z->npairs && !ret; p++) {
+		if (hb_noise_subset(&sub, z, p, only)) {
+			fprintf(stderr, PROG " noise: out of memory\n");
+			return -1;
+		}
+		snprintf(path, sizeof(path), "%.*s%zu%s", (int)(at - fmt), fmt, p + 1, at + 2);
+		snprintf(desc, sizeof(desc),
+			 only ? "pair %zu alone" : "leave one out: all pairs but %zu", p + 1);
+		ret = write_noise(path, &sub, run, desc);
+		hb_noise_free(&sub);
+	}
+	return ret;
+}
+
 /*
  * Thresholds from A/A pairs, X Y [X Y ...]: per metric the largest noise
- * of any pair (hb_aa_noise), a rule naming it exactly, merged into
- * --output (the other settings' rules kept; stdout without it).
+ * of any pair (hb_aa_noise), a rule naming it exactly, merged into each
+ * --output (the other settings' rules kept; stdout without one), and with
+ * --each / --leave-one-out FMT the rules of each pair alone / of the others.
  */
 static int cmd_noise(int argc, char **argv)
 {
 	struct hb_noise noise;
 	struct opts o;
-	char err[2048], prov[2048], run[1024], stamp[32];
-	time_t now = time(NULL);
-	int ret;
+	char err[2048], run[1024];
+	int ret = 0, i;
 
 	if (parse_opts(argc, argv, &o, "noise"))
 		return 2;
 	if (argc - optind < 2 || (argc - optind) % 2) {
 		usage(stderr);
+		return 2;
+	}
+	if (o.loo && argc - optind < 4) {
+		fprintf(stderr, PROG " noise: --leave-one-out needs two pairs or more\n");
 		return 2;
 	}
 	if (hb_noise_of_pairs(&noise, (const char *const *)argv + optind,
@@ -478,17 +557,14 @@ static int cmd_noise(int argc, char **argv)
 		hb_noise_free(&noise);
 		return 2;
 	}
-	strftime(stamp, sizeof(stamp), "%Y-%m-%d", gmtime(&now));
-	snprintf(prov, sizeof(prov), "%s: A/A, largest noise of %zu pair(s) times %g of %zu vs %zu rounds of '%s', kernel %s, %s%s%s",
-		 noise.setting, noise.npairs, noise.margin, noise.rounds[0], noise.rounds[1], run,
-		 noise.kernel, stamp, o.describe ? ", " : "", o.describe ? o.describe : "");
-	ret = hb_thresholds_write(o.output, noise.setting, prov, noise.rules,
-				  noise.nrules, err, sizeof(err));
-	if (ret)
-		fprintf(stderr, PROG " noise: %s\n", err);
-	else if (o.output)
-		fprintf(stderr, PROG " noise: %s thresholds for %zu metrics from %zu pair(s) written to %s\n",
-			noise.setting, noise.nrules, noise.npairs, o.output);
+	for (i = 0; i < o.noutputs && !ret; i++)
+		ret = write_noise(o.outputs[i], &noise, run, o.describe);
+	if (!o.noutputs)
+		ret = write_noise(NULL, &noise, run, o.describe);
+	if (!ret && o.each)
+		ret = write_subsets(o.each, &noise, run, true);
+	if (!ret && o.loo)
+		ret = write_subsets(o.loo, &noise, run, false);
 	hb_noise_free(&noise);
 	return ret ? 2 : 0;
 }

@@ -142,20 +142,33 @@ static struct hb_noise_rule *rule_of(struct hb_noise *z, const char *id)
 		return NULL;
 	z->rules = grown;
 	memset(&z->rules[z->nrules], 0, sizeof(*grown));
+	for (i = 0; i < HB_NOISE_MAX_PAIRS; i++)
+		z->rules[z->nrules].of_pair[i] = NAN;
 	z->rules[z->nrules].id = strdup(id);
 	return z->rules[z->nrules].id ? &z->rules[z->nrules++] : NULL;
 }
 
-/* Records a pair's @noise under rule @id: 0, or -1 with the reason in @err. */
-static int add_noise(struct hb_noise *z, const char *id, double noise, char *err, size_t len)
+/* Records pair @p's @noise under rule @id: 0, or -1 with the reason in @err. */
+static int add_noise(struct hb_noise *z, size_t p, const char *id, double noise,
+		     char *err, size_t len)
 {
 	struct hb_noise_rule *r = rule_of(z, id);
 
-	if (!r || r->pairs == HB_NOISE_MAX_PAIRS)
+	if (!r || p >= HB_NOISE_MAX_PAIRS || r->pairs == HB_NOISE_MAX_PAIRS)
 		return hb_err(err, len, r ? "more than %d pairs" : "out of memory",
 			      HB_NOISE_MAX_PAIRS);
 	r->per_pair[r->pairs++] = noise;
+	r->of_pair[p] = noise;
 	return 0;
+}
+
+/* a rule's threshold from its per_pair noise */
+static void finish_rule(struct hb_noise_rule *r, double margin)
+{
+	qsort(r->per_pair, r->pairs, sizeof(double), cmp_dbl);
+	r->max = r->per_pair[r->pairs - 1];
+	r->median = hb_percentile_sorted(r->per_pair, r->pairs, 0.5);
+	r->percent = round_up_tenth(r->max * margin);
 }
 
 int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs,
@@ -229,7 +242,7 @@ int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs
 			 */
 			if (isfinite(c->lo) && isfinite(c->hi))
 				noise = fmax(noise, 100 * fmax(1 - c->lo, c->hi - 1));
-			if (add_noise(z, c->b->id, noise, err, len)) {
+			if (add_noise(z, p, c->b->id, noise, err, len)) {
 				hb_comparison_free(&cmp);
 				goto out_sets;
 			}
@@ -241,7 +254,8 @@ int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs
 			char id[128];
 
 			if (isfinite(spread) &&
-			    add_noise(z, hb_profile_rule_id(id, sizeof(id), bench), spread, err, len)) {
+			    add_noise(z, p, hb_profile_rule_id(id, sizeof(id), bench), spread,
+				      err, len)) {
 				hb_comparison_free(&cmp);
 				goto out_sets;
 			}
@@ -250,19 +264,46 @@ int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs
 		hb_set_free(&a);
 		hb_set_free(&b);
 	}
-	for (k = 0; k < z->nrules; k++) {
-		struct hb_noise_rule *r = &z->rules[k];
-
-		qsort(r->per_pair, r->pairs, sizeof(double), cmp_dbl);
-		r->max = r->per_pair[r->pairs - 1];
-		r->median = hb_percentile_sorted(r->per_pair, r->pairs, 0.5);
-		r->percent = round_up_tenth(r->max * margin);
-	}
+	for (k = 0; k < z->nrules; k++)
+		finish_rule(&z->rules[k], margin);
 	return 0;
 out_sets:
 	hb_set_free(&a);
 	hb_set_free(&b);
 	return ret;
+}
+
+int hb_noise_subset(struct hb_noise *dst, const struct hb_noise *z, size_t pair,
+		    bool only)
+{
+	size_t k, p;
+
+	*dst = *z;
+	dst->npairs = only ? 1 : z->npairs - 1;
+	dst->nrules = 0;
+	dst->rules = calloc(z->nrules ? z->nrules : 1, sizeof(*dst->rules));
+	if (!dst->rules)
+		return -1;
+	for (k = 0; k < z->nrules; k++) {
+		const struct hb_noise_rule *r = &z->rules[k];
+		struct hb_noise_rule *d = &dst->rules[dst->nrules];
+
+		for (p = 0; p < HB_NOISE_MAX_PAIRS; p++) {
+			d->of_pair[p] = NAN;
+			if ((p == pair) == only && !isnan(r->of_pair[p]))
+				d->per_pair[d->pairs++] = d->of_pair[p] = r->of_pair[p];
+		}
+		if (!d->pairs)
+			continue;
+		d->id = strdup(r->id);
+		if (!d->id) {
+			hb_noise_free(dst);
+			return -1;
+		}
+		finish_rule(d, z->margin);
+		dst->nrules++;
+	}
+	return 0;
 }
 
 void hb_noise_free(struct hb_noise *z)
