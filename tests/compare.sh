@@ -230,11 +230,13 @@ P1="$F/sets/base $F/sets/aa" P2="$F/sets/aa $F/sets/improved" P3="$F/sets/base $
 rules() { grep -v '^#' "$1" | grep .; }
 $T noise --output "$tmp/n-all" --each "$tmp/n-each-%d" --leave-one-out "$tmp/n-loo-%d" $P1 $P2 $P3 2> /dev/null
 $T noise $P1 > "$tmp/s-each-1" 2> /dev/null
+$T noise $P2 > "$tmp/s-each-2" 2> /dev/null
 $T noise $P3 > "$tmp/s-each-3" 2> /dev/null
-$T noise $P1 $P3 > "$tmp/s-loo-2" 2> /dev/null
 $T noise $P2 $P3 > "$tmp/s-loo-1" 2> /dev/null
+$T noise $P1 $P3 > "$tmp/s-loo-2" 2> /dev/null
+$T noise $P1 $P2 > "$tmp/s-loo-3" 2> /dev/null
 bad=""
-for f in each-1 each-3 loo-1 loo-2; do
+for f in each-1 each-2 each-3 loo-1 loo-2 loo-3; do
 	[ -s "$tmp/s-$f" ] && [ "$(rules "$tmp/n-$f")" = "$(rules "$tmp/s-$f")" ] || bad="$bad $f"
 done
 # the sets differ enough that leaving a pair out changes some rule
@@ -246,6 +248,10 @@ else
 fi
 expect_fail "noise: --leave-one-out without a %d is refused" 'one %d' $T noise --leave-one-out "$tmp/x" $P1 $P2
 expect_fail "noise: --leave-one-out of one pair is refused" 'two pairs or more' $T noise --leave-one-out "$tmp/x-%d" $P1
+expect_fail "noise: --each with a stray % is refused" 'one %d' $T noise --each "$tmp/x%s-%d" $P1
+$T noise --each "$tmp/100%%-%d" $P1 $P2 > /dev/null 2>&1
+[ -s "$tmp/100%-1" ] && [ -s "$tmp/100%-2" ] && t_report ok "noise --each: %% in FMT is a %" ||
+	t_report fail "noise --each: %% in FMT" "$(ls "$tmp")"
 
 # rounds of another hmmbench commit, or of a dirty tree, are said
 mkdir -p "$tmp/dirty"

@@ -289,7 +289,7 @@ struct hb_noise_rule {
 	double percent;		/* the threshold: max, rounded up to 0.1% */
 	double max, median;	/* over the pairs, percent */
 	size_t pairs;		/* pairs that had the metric */
-	double per_pair[HB_NOISE_MAX_PAIRS];	/* sorted */
+	double per_pair[HB_NOISE_MAX_PAIRS];	/* sorted once complete */
 	double of_pair[HB_NOISE_MAX_PAIRS];	/* by pair, NAN if it had none */
 };
 

@@ -27,6 +27,7 @@
 
 #define PROG "hmmbench-compare"
 #define MAX_CANDIDATES 15
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 enum fmt { FMT_TEXT, FMT_MARKDOWN, FMT_JSON, FMT_HTML };
 
@@ -35,7 +36,7 @@ struct opts {
 	bool fmt_given;
 	const char *output, *thresholds, *th_mode, *describe;
 	const char *outputs[4], *each, *loo;	/* noise's */
-	int noutputs;
+	size_t noutputs;
 	double alpha, margin;
 	bool mix_hosts;
 };
@@ -59,7 +60,7 @@ static void usage(FILE *f)
 "noise: X Y are the two sets of an A/A pair (the same kernel twice); with\n"
 "several pairs a metric's threshold is its largest noise over them.\n"
 "--each FMT / --leave-one-out FMT: also the thresholds of each pair alone /\n"
-"of all pairs but each, into FMT with %%d its number (from 1).\n"
+"of all pairs but each, into FMT with %%d its number (from 1), %%%% a %%.\n"
 "Thresholds: --thresholds, else $HMMBENCH_THRESHOLDS, else config/thresholds\n"
 "beside this tool's tree. See docs/compare.md.\n");
 }
@@ -108,6 +109,43 @@ static const char *default_thresholds(void)
 	return access(path, R_OK) ? NULL : path;
 }
 
+/*
+ * @fmt with its one "%d" replaced by @n and each "%%" by "%", into @buf
+ * (only checked if @buf is NULL): 0, or -1 if @fmt is not such a path or
+ * @buf is too small.
+ */
+static int pair_path(char *buf, size_t len, const char *fmt, size_t n)
+{
+	char num[32];
+	size_t used = 0, k;
+	int ds = 0;
+
+	snprintf(num, sizeof(num), "%zu", n);
+	for (; *fmt; fmt++) {
+		const char *add = fmt;
+
+		k = 1;
+		if (*fmt == '%') {
+			if (fmt[1] == 'd') {
+				add = num;
+				k = strlen(num);
+				ds++;
+			} else if (fmt[1] != '%') {
+				return -1;
+			}
+			fmt++;
+		}
+		if (buf && used + k >= len)
+			return -1;
+		if (buf)
+			memcpy(buf + used, add, k);
+		used += k;
+	}
+	if (buf)
+		buf[used] = '\0';
+	return ds == 1 ? 0 : -1;
+}
+
 static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 {
 	static const struct option longopts[] = {
@@ -131,7 +169,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 	o->alpha = HB_ALPHA_DEFAULT;
 	o->margin = HB_NOISE_MARGIN_DEFAULT;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:o:t:m:a:d:g:e:l:xh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+f:o:t:m:a:d:g:xh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(cmd, "compare") || parse_fmt(optarg, &o->fmt)) {
@@ -143,25 +181,25 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 			break;
 		case 'o':
 			/* noise writes its rules to each; a report goes to one */
-			if (o->noutputs == 4 || (o->noutputs && strcmp(cmd, "noise"))) {
-				fprintf(stderr, PROG " %s: too many --output (noise takes up to 4, %s one)\n",
-					cmd, cmd);
+			if (o->noutputs == ARRAY_SIZE(o->outputs) ||
+			    (o->noutputs && strcmp(cmd, "noise"))) {
+				fprintf(stderr, PROG " %s: too many --output (noise takes up to %zu, %s one)\n",
+					cmd, ARRAY_SIZE(o->outputs), cmd);
 				return -1;
 			}
-			o->outputs[o->noutputs++] = o->output = optarg;
+			o->output = optarg;
+			o->outputs[o->noutputs++] = optarg;
 			break;
 		case 'e':
 		case 'l': {
-			const char *at = strstr(optarg, "%d");
+			const char **fmt = c == 'e' ? &o->each : &o->loo;
 
-			/* one "%d", the pair's number, and no other conversion */
-			if (strcmp(cmd, "noise") || !at || strchr(optarg, '%') != at ||
-			    strchr(at + 1, '%')) {
-				fprintf(stderr, PROG " %s: --%s takes a path with one %%d, the pair's number (noise only), got '%s'\n",
+			if (strcmp(cmd, "noise") || *fmt || pair_path(NULL, 0, optarg, 1)) {
+				fprintf(stderr, PROG " %s: --%s takes one path with one %%d, the pair's number, and %%%% for a %%, once (noise only), got '%s'\n",
 					cmd, c == 'e' ? "each" : "leave-one-out", optarg);
 				return -1;
 			}
-			*(c == 'e' ? &o->each : &o->loo) = optarg;
+			*fmt = optarg;
 			break;
 		}
 		case 't':
@@ -507,7 +545,6 @@ static int write_noise(const char *path, const struct hb_noise *z, const char *r
  */
 static int write_subsets(const char *fmt, const struct hb_noise *z, const char *run, bool only)
 {
-	const char *at = strstr(fmt, "%d");
 	struct hb_noise sub;
 	char path[4096], desc[128];
 	size_t p;
@@ -518,7 +555,12 @@ static int write_subsets(const char *fmt, const struct hb_noise *z, const char *
 			fprintf(stderr, PROG " noise: out of memory\n");
 			return -1;
 		}
-		snprintf(path, sizeof(path), "%.*s%zu%s", (int)(at - fmt), fmt, p + 1, at + 2);
+		if (pair_path(path, sizeof(path), fmt, p + 1)) {
+			fprintf(stderr, PROG " noise: the path of pair %zu from '%s' is too long\n",
+				p + 1, fmt);
+			hb_noise_free(&sub);
+			return -1;
+		}
 		snprintf(desc, sizeof(desc),
 			 only ? "pair %zu alone" : "leave one out: all pairs but %zu", p + 1);
 		ret = write_noise(path, &sub, run, desc);
@@ -538,7 +580,8 @@ static int cmd_noise(int argc, char **argv)
 	struct hb_noise noise;
 	struct opts o;
 	char err[2048], run[1024];
-	int ret = 0, i;
+	size_t i;
+	int ret = 0;
 
 	if (parse_opts(argc, argv, &o, "noise"))
 		return 2;

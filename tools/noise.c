@@ -157,6 +157,9 @@ static int add_noise(struct hb_noise *z, size_t p, const char *id, double noise,
 	if (!r || p >= HB_NOISE_MAX_PAIRS || r->pairs == HB_NOISE_MAX_PAIRS)
 		return hb_err(err, len, r ? "more than %d pairs" : "out of memory",
 			      HB_NOISE_MAX_PAIRS);
+	/* one value per pair, or each pair's subsets would not be its own */
+	if (!isnan(r->of_pair[p]))
+		return hb_err(err, len, "metric %s twice in pair %zu", id, p + 1);
 	r->per_pair[r->pairs++] = noise;
 	r->of_pair[p] = noise;
 	return 0;
@@ -290,8 +293,10 @@ int hb_noise_subset(struct hb_noise *dst, const struct hb_noise *z, size_t pair,
 
 		for (p = 0; p < HB_NOISE_MAX_PAIRS; p++) {
 			d->of_pair[p] = NAN;
-			if ((p == pair) == only && !isnan(r->of_pair[p]))
-				d->per_pair[d->pairs++] = d->of_pair[p] = r->of_pair[p];
+			if ((p == pair) != only || isnan(r->of_pair[p]))
+				continue;
+			d->of_pair[p] = r->of_pair[p];
+			d->per_pair[d->pairs++] = r->of_pair[p];
 		}
 		if (!d->pairs)
 			continue;
