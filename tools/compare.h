@@ -23,6 +23,8 @@ const char *hb_str(const json_t *obj, const char *key);
 /* strcmp() equal, NULL counting as "". */
 bool hb_same(const char *a, const char *b);
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 #define HB_ALPHA_DEFAULT	0.01
 /*
  * The effect compare asks for where no thresholds rule applies (a mode
@@ -289,7 +291,6 @@ struct hb_noise_rule {
 	double percent;		/* the threshold: max, rounded up to 0.1% */
 	double max, median;	/* over the pairs, percent */
 	size_t pairs;		/* pairs that had the metric */
-	double per_pair[HB_NOISE_MAX_PAIRS];	/* sorted once complete */
 	double of_pair[HB_NOISE_MAX_PAIRS];	/* by pair, NAN if it had none */
 };
 

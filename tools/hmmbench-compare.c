@@ -27,7 +27,6 @@
 
 #define PROG "hmmbench-compare"
 #define MAX_CANDIDATES 15
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 enum fmt { FMT_TEXT, FMT_MARKDOWN, FMT_JSON, FMT_HTML };
 

@@ -15,7 +15,6 @@
 
 #include "report.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
  * The plots, declared: a sweep draws a metric (a name prefix; NULL: the

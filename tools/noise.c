@@ -154,23 +154,29 @@ static int add_noise(struct hb_noise *z, size_t p, const char *id, double noise,
 {
 	struct hb_noise_rule *r = rule_of(z, id);
 
-	if (!r || p >= HB_NOISE_MAX_PAIRS || r->pairs == HB_NOISE_MAX_PAIRS)
+	if (!r || p >= HB_NOISE_MAX_PAIRS)
 		return hb_err(err, len, r ? "more than %d pairs" : "out of memory",
 			      HB_NOISE_MAX_PAIRS);
 	/* one value per pair, or each pair's subsets would not be its own */
 	if (!isnan(r->of_pair[p]))
 		return hb_err(err, len, "metric %s twice in pair %zu", id, p + 1);
-	r->per_pair[r->pairs++] = noise;
 	r->of_pair[p] = noise;
+	r->pairs++;
 	return 0;
 }
 
-/* a rule's threshold from its per_pair noise */
+/* a rule's threshold from its pairs' noise */
 static void finish_rule(struct hb_noise_rule *r, double margin)
 {
-	qsort(r->per_pair, r->pairs, sizeof(double), cmp_dbl);
-	r->max = r->per_pair[r->pairs - 1];
-	r->median = hb_percentile_sorted(r->per_pair, r->pairs, 0.5);
+	double v[HB_NOISE_MAX_PAIRS];
+	size_t p, n = 0;
+
+	for (p = 0; p < HB_NOISE_MAX_PAIRS; p++)
+		if (!isnan(r->of_pair[p]))
+			v[n++] = r->of_pair[p];
+	qsort(v, n, sizeof(double), cmp_dbl);
+	r->max = v[n - 1];
+	r->median = hb_percentile_sorted(v, n, 0.5);
 	r->percent = round_up_tenth(r->max * margin);
 }
 
@@ -296,7 +302,7 @@ int hb_noise_subset(struct hb_noise *dst, const struct hb_noise *z, size_t pair,
 			if ((p == pair) != only || isnan(r->of_pair[p]))
 				continue;
 			d->of_pair[p] = r->of_pair[p];
-			d->per_pair[d->pairs++] = r->of_pair[p];
+			d->pairs++;
 		}
 		if (!d->pairs)
 			continue;
