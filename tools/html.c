@@ -15,7 +15,6 @@
 
 #include "report.h"
 
-
 /*
  * The plots, declared: a sweep draws a metric (a name prefix; NULL: the
  * point's own median) against a parameter, a line per kernel and group of
