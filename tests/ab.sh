@@ -155,11 +155,17 @@ else
 	t_report fail "profile: $holder is restore's top mover and grows" \
 		"top: ${top:-none}; grew: ${grew:-none}; $(jq -c '[.comparisons[0].profiles[] | {bench, self: [.self[] | .symbol], why: .why_no_movers}]' "$j" 2>&1 | cut -c1-600)"
 fi
-if [ -n "$floors" ] && [ -z "$others" ]; then
-	t_report ok "profile: mark and fork show no mover beyond their A/A noise ($floors)"
+# preemption and interrupts: said apart, the host's doing as much as the kernel's
+intf=$(jq -r '[.comparisons[0].profiles[] | select(.bench == "mark" or .bench == "fork") | .bench as $b |
+	.interference[] | "\($b) \(.symbol) \(.delta_pp | . * 10 | round / 10) pp"] | join(", ")' "$j" 2>/dev/null)
+# scripts/profile split each side's samples: interference counted apart
+split=$(jq -r '[.benchmarks[] | .interference_samples | numbers] | length' "$ab/a/profile/profile.json" \
+	"$ab/b/profile/profile.json" 2>/dev/null | sort -u | tr '\n' ' ')
+if [ -n "$floors" ] && [ -z "$others" ] && [ -n "$split" ] && ! echo " $split" | grep -q ' 0 '; then
+	t_report ok "profile: mark and fork show no mover beyond their A/A noise ($floors; interference: ${intf:-none})"
 else
 	t_report fail "profile: mark and fork show no mover beyond their A/A noise" \
-		"floors: ${floors:-a profile or an A/A rule of mark or fork is missing}; movers: ${others:-none}"
+		"floors: ${floors:-a profile or an A/A rule of mark or fork is missing}; movers: ${others:-none}; benchmarks with interference counted, per side: ${split:-none}"
 fi
 
 # --- A/A: the baseline against itself, with the committed thresholds ---

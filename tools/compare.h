@@ -192,6 +192,7 @@ struct hb_profile_diff {
 	const char *bench;
 	bool have;		/* both sides have a profile of it */
 	size_t nb, nc;		/* samples a side */
+	double ownb, ownc;	/* of them, outside interference (below) */
 	double cost_b, cost_c;	/* time units per sampling interrupt */
 	double period;
 	/*
@@ -206,6 +207,13 @@ struct hb_profile_diff {
 	/* self movers whose share grew, and fell: what a cost change names */
 	struct hb_mover up[HB_PROFILE_TOP], down[HB_PROFILE_TOP];
 	size_t nup, ndown;
+	/*
+	 * Interference movers, with children, in shares of all samples:
+	 * those under a device or timer interrupt, apart from the above,
+	 * whose shares are of the rest
+	 */
+	struct hb_mover intf[HB_PROFILE_TOP];
+	size_t nintf;
 };
 
 struct hb_comparison {
@@ -253,8 +261,9 @@ void hb_profile_diff(const json_t *base, const json_t *cand, const char *bench,
 int hb_profile_diffs(struct hb_comparison *cmp, const struct hb_thresholds *th,
 		     const char *setting);
 /*
- * The largest move of any function's share of @bench's samples, self or
- * with children, in percentage points: the A/A noise of a profile. NAN
+ * The largest move of any function's share of @bench's samples outside
+ * interference, self or with children, in percentage points: the A/A
+ * noise of a profile. NAN
  * if a side has no profile of @bench or too few samples.
  */
 double hb_profile_spread(const json_t *base, const json_t *cand, const char *bench);

@@ -41,6 +41,16 @@ static double z_of(double b, double nb, double c, double nc)
 	return se > 0 ? (c / nc - b / nb) / se : 0;
 }
 
+/*
+ * A benchmark's own samples: all but interference, those under a device
+ * or timer interrupt (scripts/profile), whose share follows the host's
+ * load and timing as much as the kernel under test.
+ */
+static double own(const json_t *b)
+{
+	return count(b, "samples") - count(b, "interference_samples");
+}
+
 static int by_delta(const void *x, const void *y)
 {
 	double a = fabs(((const struct hb_mover *)x)->delta);
@@ -109,8 +119,8 @@ double hb_profile_spread(const json_t *base, const json_t *cand, const char *ben
 
 	if (!bb || !cb)
 		return NAN;
-	nb = count(bb, "samples");
-	nc = count(cb, "samples");
+	nb = own(bb);
+	nc = own(cb);
 	if (nb < HB_PROFILE_MIN_SAMPLES || nc < HB_PROFILE_MIN_SAMPLES)
 		return NAN;
 	bf = json_object_get(bb, "functions");
@@ -160,22 +170,28 @@ void hb_profile_diff(const json_t *base, const json_t *cand, const char *bench,
 	d->cost_b = count(base, "cost_per_interrupt");
 	d->cost_c = count(cand, "cost_per_interrupt");
 	d->period = count(base, "period");
-	if (d->nb < HB_PROFILE_MIN_SAMPLES || d->nc < HB_PROFILE_MIN_SAMPLES) {
+	d->ownb = own(bb);
+	d->ownc = own(cb);
+	if (d->ownb < HB_PROFILE_MIN_SAMPLES || d->ownc < HB_PROFILE_MIN_SAMPLES) {
 		snprintf(d->why, sizeof(d->why),
-			 "too thin to tell: %zu vs %zu samples (%d needed a side)",
-			 d->nb, d->nc, HB_PROFILE_MIN_SAMPLES);
+			 "too thin to tell: %.0f vs %.0f samples outside interference (%d needed a side)",
+			 d->ownb, d->ownc, HB_PROFILE_MIN_SAMPLES);
 		return;
 	}
 	bf = json_object_get(bb, "functions");
 	cf = json_object_get(cb, "functions");
-	d->nself = movers(bf, cf, d->nb, d->nc, "self", 0, HB_PROFILE_Z, d->floor, d->self);
-	d->nchildren = movers(bf, cf, d->nb, d->nc, "children", 0, HB_PROFILE_Z, d->floor, d->children);
-	d->nup = movers(bf, cf, d->nb, d->nc, "self", 1, HB_PROFILE_Z, d->floor, d->up);
-	d->ndown = movers(bf, cf, d->nb, d->nc, "self", -1, HB_PROFILE_Z, d->floor, d->down);
+	d->nself = movers(bf, cf, d->ownb, d->ownc, "self", 0, HB_PROFILE_Z, d->floor, d->self);
+	d->nchildren = movers(bf, cf, d->ownb, d->ownc, "children", 0, HB_PROFILE_Z, d->floor,
+			      d->children);
+	d->nup = movers(bf, cf, d->ownb, d->ownc, "self", 1, HB_PROFILE_Z, d->floor, d->up);
+	d->ndown = movers(bf, cf, d->ownb, d->ownc, "self", -1, HB_PROFILE_Z, d->floor, d->down);
+	/* of all samples, with children: the whole of each interrupt (none: an older profile) */
+	d->nintf = movers(json_object_get(bb, "interference"), json_object_get(cb, "interference"),
+			  d->nb, d->nc, "children", 0, HB_PROFILE_Z, d->floor, d->intf);
 	if (!d->nself && !d->nchildren)
 		snprintf(d->why, sizeof(d->why),
-			 "no function's share moved beyond noise (|z| < %g or under %g pp; %zu vs %zu samples)",
-			 HB_PROFILE_Z, d->floor, d->nb, d->nc);
+			 "no function's share moved beyond noise (|z| < %g or under %g pp; %.0f vs %.0f samples outside interference)",
+			 HB_PROFILE_Z, d->floor, d->ownb, d->ownc);
 }
 
 int hb_profile_diffs(struct hb_comparison *cmp, const struct hb_thresholds *th,

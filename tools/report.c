@@ -258,11 +258,9 @@ void report_profile(FILE *f, const struct hb_profile_diff *d, const char *unit,
 	if (d->have)
 		fprintf(f, "%s  a mover: |z| >= %g and %g pp or more, %s\n", pre,
 			HB_PROFILE_Z, d->floor, report_floor(buf, sizeof(buf), d));
-	if (d->why[0]) {
+	if (d->why[0])
 		fprintf(f, "%s  %s\n", pre, d->why);
-		return;
-	}
-	for (l = 0; l < 2; l++) {
+	for (l = 0; l < 2 && !d->why[0]; l++) {
 		if (!ns[l])
 			continue;
 		fprintf(f, "%s  %s:", pre, l ? "with children" : "self");
@@ -271,6 +269,14 @@ void report_profile(FILE *f, const struct hb_profile_diff *d, const char *unit,
 				report_mover(buf, sizeof(buf), &lists[l][i]), md ? "`" : "");
 		fputc('\n', f);
 	}
+	if (!d->nintf)
+		return;
+	fprintf(f, "%s  interference, not in the shares above (%.0f vs %.0f samples under a device or timer interrupt: its handler, softirqs, a task that preempted on its return), with children:",
+		pre, d->nb - d->ownb, d->nc - d->ownc);
+	for (i = 0; i < d->nintf; i++)
+		fprintf(f, "%s %s%s%s", i ? ";" : "", md ? "`" : "",
+			report_mover(buf, sizeof(buf), &d->intf[i]), md ? "`" : "");
+	fputc('\n', f);
 }
 
 static json_t *mover_json(const struct hb_mover *m, size_t n)
@@ -288,9 +294,11 @@ static json_t *mover_json(const struct hb_mover *m, size_t n)
 
 json_t *report_profile_json(const struct hb_profile_diff *d)
 {
-	return json_pack("{ss sb sI sI sf sf sf ss? so so so so sf sf ss si}", "bench", d->bench,
+	return json_pack("{ss sb sI sI sf sf sf sf sf ss? so so so so so sf sf ss si}",
+			 "bench", d->bench,
 			 "have", d->have, "baseline_samples", (json_int_t)d->nb,
 			 "candidate_samples", (json_int_t)d->nc,
+			 "baseline_own_samples", d->ownb, "candidate_own_samples", d->ownc,
 			 "period", d->period, "cost_per_interrupt_baseline", d->cost_b,
 			 "cost_per_interrupt_candidate", d->cost_c,
 			 "why_no_movers", d->why[0] ? d->why : NULL,
@@ -298,6 +306,7 @@ json_t *report_profile_json(const struct hb_profile_diff *d)
 			 "children", mover_json(d->children, d->nchildren),
 			 "grew", mover_json(d->up, d->nup),
 			 "fell", mover_json(d->down, d->ndown),
+			 "interference", mover_json(d->intf, d->nintf),
 			 "z_min", HB_PROFILE_Z, "pp_min", d->have ? d->floor : HB_PROFILE_MIN_PP,
 			 "pp_min_from", d->floor_rule ? "aa" : "sampling",
 			 "pp_min_rule_line", d->floor_rule ? d->floor_rule->line : 0);
