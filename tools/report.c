@@ -248,9 +248,12 @@ static const char *report_floor(char *buf, size_t len, const struct hb_profile_d
 void report_profile(FILE *f, const struct hb_profile_diff *d, const char *unit,
 		    const char *pre, bool md)
 {
-	const struct hb_mover *lists[2] = { d->self, d->children };
-	size_t ns[2] = { d->nself, d->nchildren }, l, i;
-	char buf[256];
+	const struct hb_mover *lists[3] = { d->self, d->children, d->intf };
+	/* no own movers (why): interference may still have moved */
+	size_t ns[3] = { d->why[0] ? 0 : d->nself, d->why[0] ? 0 : d->nchildren, d->nintf };
+	char buf[256], intf[256];
+	const char *labels[3] = { "self", "with children", intf };
+	size_t l, i;
 
 	fprintf(f, "%s%skernel profile of %s%s: %zu vs %zu samples (cpu-clock, kernel, every %g %s; a sampling interrupt costs %.0f / %.0f %s inside the regions)\n",
 		pre, md ? "**" : "", d->bench, md ? "**" : "", d->nb, d->nc,
@@ -260,23 +263,17 @@ void report_profile(FILE *f, const struct hb_profile_diff *d, const char *unit,
 			HB_PROFILE_Z, d->floor, report_floor(buf, sizeof(buf), d));
 	if (d->why[0])
 		fprintf(f, "%s  %s\n", pre, d->why);
-	for (l = 0; l < 2 && !d->why[0]; l++) {
+	snprintf(intf, sizeof(intf), "interference, not in the shares above (%.0f vs %.0f samples under a device or timer interrupt: its handler, softirqs, a task that preempted on its return), with children",
+		 d->nb - d->ownb, d->nc - d->ownc);
+	for (l = 0; l < 3; l++) {
 		if (!ns[l])
 			continue;
-		fprintf(f, "%s  %s:", pre, l ? "with children" : "self");
+		fprintf(f, "%s  %s:", pre, labels[l]);
 		for (i = 0; i < ns[l]; i++)
 			fprintf(f, "%s %s%s%s", i ? ";" : "", md ? "`" : "",
 				report_mover(buf, sizeof(buf), &lists[l][i]), md ? "`" : "");
 		fputc('\n', f);
 	}
-	if (!d->nintf)
-		return;
-	fprintf(f, "%s  interference, not in the shares above (%.0f vs %.0f samples under a device or timer interrupt: its handler, softirqs, a task that preempted on its return), with children:",
-		pre, d->nb - d->ownb, d->nc - d->ownc);
-	for (i = 0; i < d->nintf; i++)
-		fprintf(f, "%s %s%s%s", i ? ";" : "", md ? "`" : "",
-			report_mover(buf, sizeof(buf), &d->intf[i]), md ? "`" : "");
-	fputc('\n', f);
 }
 
 static json_t *mover_json(const struct hb_mover *m, size_t n)
