@@ -346,6 +346,8 @@ const struct hb_bench bench_mark_rmap = {
 	.op = "page",
 	.reps = 10,
 	.explicit_only = true,
+	/* the mark is timed beside its walker */
+	.shared_regions = true,
 	.priv_size = sizeof(struct mark_rmap),
 	.params = {
 		{ "pages", "range size in 4 KiB pages", "64", NULL, 1, 1 << 14, NULL },

@@ -804,6 +804,8 @@ const struct hb_bench bench_revoke = {
 	.desc = "a CPU access to a device-exclusive page split at the driver's invalidation (tracepoints or kprobes), and CPU/device ping-pong",
 	.op = "access",
 	.reps = 5,
+	/* pingpong times the device thread's turn */
+	.shared_regions = true,
 	.priv_size = sizeof(struct revoke),
 	.params = {
 		{ "case", "revoke: one access per marked page; pingpong(_copy): CPU thread and device re-marking (NOCOPY or copy) alternate, one sample per cycle",

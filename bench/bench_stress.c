@@ -880,6 +880,8 @@ const struct hb_bench bench_stress = {
 	.op = "op",
 	.reps = 1,
 	.explicit_only = true,
+	/* the region is its threads' whole run */
+	.shared_regions = true,
 	.priv_size = sizeof(struct stress),
 	.params = {
 		{ "seconds", "how long each pass runs (the warm-up runs 1 s)",

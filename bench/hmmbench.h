@@ -125,6 +125,12 @@ struct hb_bench {
 	const char *op;		/* what one timed op is: "page", "access" */
 	unsigned int reps;	/* passes per point unless --reps */
 	bool explicit_only;	/* not in the default suite: only with --bench */
+	/*
+	 * Its timed regions wait on a thread or process of its own (a walker,
+	 * a contender, a hand-off), which on one CPU runs only by preempting
+	 * them: they stay SCHED_OTHER. Others' run as SCHED_FIFO (hb_begin()).
+	 */
+	bool shared_regions;
 	/* default mem_node sweeps (NULL: the common "0"); absent nodes skip */
 	const char *mem_node_def, *mem_node_quick;
 	size_t priv_size;
@@ -146,7 +152,12 @@ int hb_fail(struct hb_point *pt, const char *fmt, ...)
 int hb_unsupported(struct hb_point *pt, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Timing: counters on, clock; ... clock, counters off, one sample per op. */
+/*
+ * Timing: counters on, clock; ... clock, counters off, one sample per op.
+ * The region runs as SCHED_FIFO where permitted (unless the benchmark's
+ * shared_regions): no ordinary task, such as RCU's kthread that wakes every
+ * jiffy, can preempt it into a sample. The switches lie outside the region.
+ */
 void hb_begin(struct hb_meter *m);
 void hb_end(struct hb_meter *m, unsigned long nops);
 /*

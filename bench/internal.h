@@ -39,6 +39,7 @@ struct hb_meter {
 	struct series ser[HB_MAX_SERIES];
 	size_t nser;
 	bool nomem;
+	bool fifo;		/* this region switched to SCHED_FIFO */
 };
 
 struct pt_state {
@@ -79,6 +80,8 @@ struct hb_run_state {
 	size_t dmesg_seen;
 	bool dmesg_ok;
 	bool profiling;			/* timed regions go to the profile */
+	bool fifo_permitted;		/* SCHED_FIFO could be set at the start */
+	bool fifo_regions;		/* this point's regions run as SCHED_FIFO */
 };
 
 extern struct hb_run_state hb_rs;
@@ -111,6 +114,8 @@ static inline uint64_t now(void)
 int hb_calibrate(void);
 /* meter.c */
 void hb_meter_start(struct hb_meter *m);
+/* Probes SCHED_FIFO and records the regions' policy in the context. */
+void hb_regions_probe(void);
 void hb_meter_counts(struct hb_meter *m, double v[HB_NR_EVENTS]);
 int hb_series_add(struct series *ser, size_t *n, const char *name,
 		  const char *unit, enum hb_direction dir, double v);

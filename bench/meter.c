@@ -13,7 +13,43 @@
 
 #include "internal.h"
 
-void hb_begin(struct hb_meter *m)
+#define FIFO_PRIORITY	1
+
+/* SCHED_FIFO, not inherited by a child; false if not permitted */
+static bool fifo_enter(void)
+{
+	struct sched_param rt = { .sched_priority = FIFO_PRIORITY };
+
+	return !sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &rt);
+}
+
+static void fifo_leave(void)
+{
+	struct sched_param other = { 0 };
+
+	sched_setscheduler(0, SCHED_OTHER, &other);
+}
+
+void hb_regions_probe(void)
+{
+	json_t *except = json_array();
+	size_t i;
+
+	hb_rs.fifo_permitted = fifo_enter();
+	if (hb_rs.fifo_permitted)
+		fifo_leave();
+	hb_rs.fifo_regions = hb_rs.fifo_permitted;
+	for (i = 0; hb_benches[i]; i++)
+		if (hb_benches[i]->shared_regions)
+			json_array_append_new(except, json_string(hb_benches[i]->name));
+	json_object_set_new(hb_rs.context, "timed_regions", json_pack("{ss si so}",
+			    "policy", hb_rs.fifo_permitted ? "SCHED_FIFO" : "SCHED_OTHER",
+			    "priority", hb_rs.fifo_permitted ? FIFO_PRIORITY : 0,
+			    "except", except));
+}
+
+/* the region's clock and counters, without the policy (fork_timed sets it) */
+static void begin(struct hb_meter *m)
 {
 	if (hb_rs.profiling)
 		hb_profile_jitter();
@@ -21,6 +57,12 @@ void hb_begin(struct hb_meter *m)
 	if (hb_rs.profiling)
 		m->p0 = mono_ns();
 	m->t0 = now();
+}
+
+void hb_begin(struct hb_meter *m)
+{
+	m->fifo = hb_rs.fifo_regions && fifo_enter();
+	begin(m);
 }
 
 /* One sample of @t time units (overhead not yet subtracted) for @nops ops. */
@@ -108,7 +150,7 @@ double hb_end_ref(struct hb_meter *m, unsigned long nops)
 	       (nops ? nops : 1);
 }
 
-void hb_end(struct hb_meter *m, unsigned long nops)
+static void end(struct hb_meter *m, unsigned long nops)
 {
 	uint64_t t1 = now();
 
@@ -118,8 +160,17 @@ void hb_end(struct hb_meter *m, unsigned long nops)
 	record(m, (double)(t1 - m->t0) * hb_rs.tick, hb_rs.overhead, nops);
 }
 
+void hb_end(struct hb_meter *m, unsigned long nops)
+{
+	end(m, nops);
+	if (m->fifo)
+		fifo_leave();
+	m->fifo = false;
+}
+
 uint64_t hb_begin_mono(struct hb_meter *m)
 {
+	m->fifo = hb_rs.fifo_regions && fifo_enter();
 	hb_counters_enable(&m->ctr);
 	m->t0 = mono_ns();
 	return m->t0;
@@ -133,6 +184,9 @@ uint64_t hb_end_mono(struct hb_meter *m, unsigned long nops)
 		hb_profile_range(m->t0, t1);
 	hb_counters_disable(&m->ctr);
 	record(m, (double)(t1 - m->t0), hb_rs.mono_overhead, nops);
+	if (m->fifo)
+		fifo_leave();
+	m->fifo = false;
 	return t1;
 }
 
@@ -150,17 +204,16 @@ uint64_t hb_clock_mono(void)
 static pid_t fork_timed(struct hb_meter *m, unsigned long nops, double *t,
 			int (*child)(void *arg), void *arg)
 {
-	struct sched_param rt = { .sched_priority = 1 }, other = { 0 };
 	bool fifo;
 	pid_t pid;
 	int err;
 
-	/* if not permitted (not root), fork is timed without it */
-	fifo = !sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &rt);
+	/* whatever shared_regions says (see hb_fork()); not root: without */
+	fifo = fifo_enter();
 	if (t)
 		hb_begin_ref(m);
 	else
-		hb_begin(m);
+		begin(m);
 	pid = fork();
 	if (!pid)
 		_exit(child(arg));
@@ -168,9 +221,9 @@ static pid_t fork_timed(struct hb_meter *m, unsigned long nops, double *t,
 	if (t)
 		*t = hb_end_ref(m, nops);
 	else
-		hb_end(m, nops);
+		end(m, nops);
 	if (fifo)
-		sched_setscheduler(0, SCHED_OTHER, &other);
+		fifo_leave();
 	return pid < 0 ? -err : pid;
 }
 

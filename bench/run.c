@@ -122,6 +122,7 @@ static void visit(struct pt_state *p, bool keep)
 	}
 	p->pt.visit++;
 	p->pt.warmup = !keep;
+	hb_rs.fifo_regions = hb_rs.fifo_permitted && !b->shared_regions;
 	hb_meter_start(m);
 	hb_rs.profiling = profiled && keep;
 	if (hb_rs.profiling)
@@ -360,6 +361,7 @@ int hb_run(const struct hb_opts *o)
 			break;
 	}
 	hb_counters_open(&hb_rs.meter.ctr);
+	hb_regions_probe();
 	if (i < o->nsel || hb_calibrate()) {
 		fprintf(stderr, "hmmbench: out of memory\n");
 		return 1;

@@ -369,4 +369,21 @@ else
 	t_report fail "compare: host note" "$($T compare $TH $F/sets/base "$tmp/hostb" 2>&1 | grep -i note)"
 fi
 
+# timed regions: SCHED_FIFO samples lack the preemptions of SCHED_OTHER
+# ones (fixtures without the field ran SCHED_OTHER): a set mixing them is
+# refused, sides that differ do not compare
+mkdir -p "$tmp/fifo" "$tmp/fifomix"
+for r in 1 2 3; do
+	jq '.context.timed_regions = {policy: "SCHED_FIFO", priority: 1, except: ["revoke"]}' \
+		$F/sets/aa/$r.json > "$tmp/fifo/$r.json"
+done
+cp "$tmp/fifo/1.json" "$tmp/fifomix/1.json"
+cp $F/sets/aa/2.json "$tmp/fifomix/2.json"
+expect_fail "compare: refuses a set of SCHED_FIFO and SCHED_OTHER rounds" \
+	'2.json: timed regions SCHED_OTHER, .*1.json.s SCHED_FIFO \(not: revoke\): rounds of one set must share a policy' \
+	$T compare $TH "$tmp/fifomix" $F/sets/base
+expect_gate2 "gate: timed regions differ" \
+	'contexts do not compare: timed regions differ: baseline SCHED_OTHER, candidate SCHED_FIFO \(not: revoke\)' \
+	$F/sets/base "$tmp/fifo"
+
 t_done

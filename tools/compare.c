@@ -492,6 +492,10 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 			 "modes differ: baseline %s (%s), candidate %s (%s)",
 			 base->mode, base->time_unit, cand->mode,
 			 cand->time_unit);
+	else if (strcmp(base->regions, cand->regions))
+		snprintf(out->problem, sizeof(out->problem),
+			 "timed regions differ: baseline %s, candidate %s",
+			 base->regions, cand->regions);
 	else if (out->counts[HB_V_MISSING]) {
 		for (i = 0; i < out->n; i++)
 			if (out->m[i].verdict == HB_V_MISSING)

@@ -70,6 +70,8 @@ struct hb_set {
 	char versions[256];
 	/* the hosts its rounds ran on, distinct, ", "-joined ("" unknown) */
 	char hosts[256];
+	/* the timed regions' scheduling policy (hb_regions_policy) */
+	char regions[160];
 	/* DIR/profile/profile.json of a set given as DIR (scripts/profile) */
 	json_t *profile;
 	size_t nmetrics;

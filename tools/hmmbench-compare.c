@@ -410,6 +410,11 @@ static int cmd_gate(int argc, char **argv)
 				 base.mode, base.time_unit, cand.mode, cand.time_unit);
 		goto out;
 	}
+	if (strcmp(base.regions, cand.regions)) {
+		ret = gate_error("contexts do not compare: timed regions differ: baseline %s, candidate %s",
+				 base.regions, cand.regions);
+		goto out;
+	}
 	if (!o.th_mode)
 		o.th_mode = base.setting;
 	if (!hb_thresholds_have_mode(&th, o.th_mode)) {

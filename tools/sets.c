@@ -464,6 +464,27 @@ static char *kernel_identity(const json_t *ctx)
 	return s;
 }
 
+/*
+ * How a run's timed regions were scheduled: "SCHED_FIFO (not: revoke,
+ * ...)", or "SCHED_OTHER" (so did every run before the context said).
+ * Samples of the two differ in their preemptions: one set, one policy.
+ */
+static void regions_policy(const json_t *ctx, char *buf, size_t len)
+{
+	const json_t *tr = json_object_get(ctx, "timed_regions"), *v;
+	size_t i, n;
+
+	n = snprintf(buf, len, "%s", json_is_object(tr) ? hb_str(tr, "policy") : "SCHED_OTHER");
+	if (!json_is_object(tr) || strcmp(hb_str(tr, "policy"), "SCHED_FIFO"))
+		return;
+	json_array_foreach(json_object_get(tr, "except"), i, v)
+		if (n < len)
+			n += snprintf(buf + n, len - n, "%s%s", i ? ", " : " (not: ",
+				      json_string_value(v));
+	if (i && n < len)
+		snprintf(buf + n, len - n, ")");
+}
+
 int hb_set_load(struct hb_set *set, const char *arg, char *err, size_t errlen)
 {
 	char why[1024], *k0 = NULL, *kr = NULL;
@@ -499,7 +520,14 @@ int hb_set_load(struct hb_set *set, const char *arg, char *err, size_t errlen)
 			set->time_unit = hb_str(ctx, "time_unit");
 			set->kernel = hb_str(ctx, "kernel_release");
 			k0 = kernel_identity(ctx);
+			regions_policy(ctx, set->regions, sizeof(set->regions));
 			continue;
+		}
+		regions_policy(ctx, why, sizeof(why));
+		if (strcmp(why, set->regions)) {
+			free(k0);
+			return hb_err(err, errlen, "%s: timed regions %s, %s's %s: rounds of one set must share a policy",
+				      set->paths[r], why, set->paths[0], set->regions);
 		}
 		if (json_is_true(json_object_get(json_object_get(ctx, "run"), "quick")) !=
 		    !!strstr(set->setting, ":quick")) {
