@@ -36,6 +36,12 @@ static const struct {
 	[HB_EV_PAGE_FAULT_USER] = { "exceptions:page_fault_user", SW,
 				    PERF_TYPE_TRACEPOINT, 0,
 				    "exceptions/page_fault_user" },
+	/* what lands in a timed region from outside it (hb_end()) */
+	[HB_EV_TIMER_IRQS] = { "irq_vectors:local_timer_entry", SW,
+			       PERF_TYPE_TRACEPOINT, 0,
+			       "irq_vectors/local_timer_entry" },
+	[HB_EV_DEVICE_IRQS] = { "irq:irq_handler_entry", SW,
+				PERF_TYPE_TRACEPOINT, 0, "irq/irq_handler_entry" },
 	[HB_EV_CYCLES] = { "cycles", HW, PERF_TYPE_HARDWARE,
 			   PERF_COUNT_HW_CPU_CYCLES },
 	[HB_EV_INSTRUCTIONS] = { "instructions", HW, PERF_TYPE_HARDWARE,
@@ -217,4 +223,16 @@ void hb_counters_read(struct hb_counters *c, double val[HB_NR_EVENTS])
 			val[ev] = buf[3 + i++] * scale;
 		}
 	}
+}
+
+long long hb_counters_irqs(struct hb_counters *c)
+{
+	double v[HB_NR_EVENTS];
+
+	if (c->fd[HB_EV_TIMER_IRQS] < 0 || c->fd[HB_EV_DEVICE_IRQS] < 0)
+		return -1;
+	hb_counters_read(c, v);
+	if (isnan(v[HB_EV_TIMER_IRQS]) || isnan(v[HB_EV_DEVICE_IRQS]))
+		return -1;
+	return (long long)(v[HB_EV_TIMER_IRQS] + v[HB_EV_DEVICE_IRQS]);
 }

@@ -20,6 +20,7 @@ enum hb_event {
 	HB_EV_PAGE_FAULTS, HB_EV_TASK_CLOCK, HB_EV_MINOR_FAULTS,
 	HB_EV_CONTEXT_SWITCHES, HB_EV_CPU_MIGRATIONS,
 	HB_EV_TLB_FLUSH, HB_EV_PAGE_FAULT_USER,
+	HB_EV_TIMER_IRQS, HB_EV_DEVICE_IRQS,
 	HB_EV_CYCLES, HB_EV_INSTRUCTIONS, HB_EV_DTLB_LOAD_MISSES,
 	HB_NR_EVENTS
 };
@@ -43,5 +44,7 @@ void hb_counters_enable(struct hb_counters *c);
 void hb_counters_disable(struct hb_counters *c);
 /* Totals since the last reset, NAN for events not counted. */
 void hb_counters_read(struct hb_counters *c, double val[HB_NR_EVENTS]);
+/* Timer and device interrupts in this thread since the reset; -1: not counted */
+long long hb_counters_irqs(struct hb_counters *c);
 
 #endif

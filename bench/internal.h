@@ -33,7 +33,9 @@ struct hb_meter {
 	uint64_t t0;
 	uint64_t p0;		/* CLOCK_MONOTONIC at t0, when profiling */
 	double *s;		/* samples of this pass, per op */
+	int *irqs;		/* interrupts in each sample's region, -1 unknown */
 	size_t n, cap;
+	long long irqs_seen;	/* counted up to the last region's end */
 	double ops, regions;
 	double merged[HB_NR_EVENTS];	/* counts of finished worker threads */
 	struct series ser[HB_MAX_SERIES];
@@ -48,7 +50,12 @@ struct pt_state {
 	enum hb_status status;
 	char reason[512];
 	double *samples;
+	int *irqs;		/* as the meter's, one per sample */
 	size_t n, cap;
+	/* samples set apart: more interrupts than the point's fewest */
+	double *interrupted;
+	size_t ninterrupted;
+	int kept_irqs;		/* the fewest, which kept samples hold; -1 */
 	double ops, regions, ctr[HB_NR_EVENTS];
 	struct hb_stats st;
 	json_t *metrics;
@@ -114,6 +121,8 @@ static inline uint64_t now(void)
 int hb_calibrate(void);
 /* meter.c */
 void hb_meter_start(struct hb_meter *m);
+/* Room for @n samples in s[] and irqs[]; -1 (and nomem) if none. */
+int hb_meter_grow(struct hb_meter *m, size_t n);
 /* Probes SCHED_FIFO and records the regions' policy in the context. */
 void hb_regions_probe(void);
 void hb_meter_counts(struct hb_meter *m, double v[HB_NR_EVENTS]);

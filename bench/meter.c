@@ -42,10 +42,14 @@ void hb_regions_probe(void)
 	for (i = 0; hb_benches[i]; i++)
 		if (hb_benches[i]->shared_regions)
 			json_array_append_new(except, json_string(hb_benches[i]->name));
-	json_object_set_new(hb_rs.context, "timed_regions", json_pack("{ss si so}",
+	json_object_set_new(hb_rs.context, "timed_regions", json_pack("{ss si so ss}",
 			    "policy", hb_rs.fifo_permitted ? "SCHED_FIFO" : "SCHED_OTHER",
 			    "priority", hb_rs.fifo_permitted ? FIFO_PRIORITY : 0,
-			    "except", except));
+			    "except", except,
+			    "interrupted",
+			    hb_event_unsupported(HB_EV_TIMER_IRQS) ||
+			    hb_event_unsupported(HB_EV_DEVICE_IRQS) ?
+			    "kept: interrupts not counted" : "set apart"));
 }
 
 /* the region's clock and counters, without the policy (fork_timed sets it) */
@@ -65,22 +69,32 @@ void hb_begin(struct hb_meter *m)
 	begin(m);
 }
 
+/*
+ * Timer and device interrupts in the region just ended (counters off), -1
+ * if not counted: a sample one landed in holds its handler and softirqs.
+ */
+static int region_irqs(struct hb_meter *m)
+{
+	long long n = hb_counters_irqs(&m->ctr), d;
+
+	if (n < 0)
+		return -1;
+	d = n - m->irqs_seen;
+	m->irqs_seen = n;
+	return d < 0 ? 0 : (int)d;
+}
+
 /* One sample of @t time units (overhead not yet subtracted) for @nops ops. */
 static void record(struct hb_meter *m, double t, double overhead,
 		   unsigned long nops)
 {
-	double *s;
+	int irqs = region_irqs(m);
 
-	if (m->n == m->cap) {
-		m->cap = m->cap ? 2 * m->cap : 1024;
-		s = realloc(m->s, m->cap * sizeof(*s));
-		if (!s) {
-			m->nomem = true;
-			m->n = 0;
-			return;
-		}
-		m->s = s;
+	if (hb_meter_grow(m, m->n + 1)) {
+		m->n = 0;
+		return;
 	}
+	m->irqs[m->n] = irqs;
 	m->s[m->n++] = (t - overhead) / (nops ? nops : 1);
 	m->ops += nops;
 	m->regions++;
@@ -256,10 +270,34 @@ long long hb_meter_faults(struct hb_meter *m)
 	return isnan(v[HB_EV_PAGE_FAULTS]) ? -1 : (long long)v[HB_EV_PAGE_FAULTS];
 }
 
+int hb_meter_grow(struct hb_meter *m, size_t n)
+{
+	size_t cap = m->cap;
+	double *s;
+	int *irqs;
+
+	if (m->nomem || n <= cap)
+		return m->nomem ? -1 : 0;
+	while (cap < n)
+		cap = cap ? 2 * cap : 1024;
+	s = realloc(m->s, cap * sizeof(*s));
+	if (s)
+		m->s = s;
+	irqs = s ? realloc(m->irqs, cap * sizeof(*irqs)) : NULL;
+	if (!irqs) {
+		m->nomem = true;
+		return -1;
+	}
+	m->irqs = irqs;
+	m->cap = cap;
+	return 0;
+}
+
 void hb_meter_start(struct hb_meter *m)
 {
 	hb_counters_reset(&m->ctr);
 	memset(m->merged, 0, sizeof(m->merged));
+	m->irqs_seen = 0;
 	m->n = 0;
 	m->ops = m->regions = 0;
 	hb_series_free(m->ser, &m->nser);

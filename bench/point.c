@@ -250,6 +250,15 @@ static json_t *point_json(const struct pt_state *p)
 	json_object_set_new(o, "counters", json_pack("{sf sf so}",
 			    "ops", p->ops, "regions", p->regions, "per_op", per_op));
 	json_object_set(o, "metrics", p->metrics);
+	if (p->kept_irqs >= 0) {
+		json_t *set = json_array();
+
+		for (i = 0; i < p->ninterrupted; i++)
+			json_array_append_new(set, json_real(p->interrupted[i]));
+		json_object_set_new(o, "interrupted", json_pack("{si so}",
+				    "kept_samples_interrupts", p->kept_irqs,
+				    "samples", set));
+	}
 	if (p->nser)
 		json_object_set_new(o, "series", series_json(p));
 	return o;

@@ -76,15 +76,21 @@ static int append_samples(struct pt_state *p, struct hb_meter *m)
 
 	if (p->n + m->n > p->cap) {
 		double *s;
+		int *irqs;
 
 		cap = 2 * (p->n + m->n);
 		s = realloc(p->samples, cap * sizeof(*s));
 		if (!s)
 			return -ENOMEM;
 		p->samples = s;
+		irqs = realloc(p->irqs, cap * sizeof(*irqs));
+		if (!irqs)
+			return -ENOMEM;
+		p->irqs = irqs;
 		p->cap = cap;
 	}
 	memcpy(p->samples + p->n, m->s, m->n * sizeof(*m->s));
+	memcpy(p->irqs + p->n, m->irqs, m->n * sizeof(*m->irqs));
 	p->n += m->n;
 	p->ops += m->ops;
 	p->regions += m->regions;
@@ -155,6 +161,41 @@ static void visit(struct pt_state *p, bool keep)
 	}
 }
 
+/*
+ * A sample that a timer or device interrupt landed in holds the handler
+ * and its softirqs (RCU callbacks: some 10,000 instructions), at a phase
+ * that in icount any change of code moves, in or out of a point's regions
+ * (results/irq-regions-20261127). Samples with more interrupts than the
+ * point's fewest are set apart, in order; a region longer than the tick
+ * keeps those with as many as it must hold.
+ */
+static int set_apart_interrupted(struct pt_state *p)
+{
+	size_t i, k = 0, j = 0;
+	int least = -1;
+
+	p->kept_irqs = -1;
+	for (i = 0; i < p->n; i++) {
+		if (p->irqs[i] < 0)
+			return 0;	/* not counted: every sample kept */
+		if (least < 0 || p->irqs[i] < least)
+			least = p->irqs[i];
+	}
+	p->kept_irqs = least;
+	p->interrupted = malloc((p->n ? p->n : 1) * sizeof(double));
+	if (!p->interrupted)
+		return -ENOMEM;
+	for (i = 0; i < p->n; i++) {
+		if (p->irqs[i] == least)
+			p->samples[k++] = p->samples[i];
+		else
+			p->interrupted[j++] = p->samples[i];
+	}
+	p->n = k;
+	p->ninterrupted = j;
+	return 0;
+}
+
 static void finish_point(struct pt_state *p)
 {
 	const struct hb_bench *b = p->pt.bench;
@@ -163,6 +204,10 @@ static void finish_point(struct pt_state *p)
 
 	if (p->status != HB_STATUS_INCOMPLETE)
 		return;
+	if (set_apart_interrupted(p)) {
+		hb_fail(&p->pt, "out of memory for samples");
+		return;
+	}
 	ret = hb_stats_compute(p->samples, p->n, &p->st);
 	if (ret) {
 		hb_fail(&p->pt, "no statistics: %s", strerror(-ret));
@@ -344,6 +389,7 @@ int hb_run(const struct hb_opts *o)
 		b->warnings = json_array();
 		for (k = 0; b->pts && k < b->npts; k++) {
 			b->pts[k].b = b;
+			b->pts[k].kept_irqs = -1;
 			b->pts[k].pt.hmm_fd = fd;
 			/*
 			 * On pages of its own: a point's state (buffers the

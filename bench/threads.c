@@ -70,23 +70,18 @@ int hb_node_cpus(int node)
 static void merge(struct hb_meter *m, struct worker *w)
 {
 	size_t i, k;
-	double *s;
 	int ev;
 
 	for (ev = 0; ev < HB_NR_EVENTS; ev++)
 		m->merged[ev] += w->counts[ev];
 	m->ops += w->m.ops;
 	m->regions += w->m.regions;
-	if (w->m.nomem || m->nomem || m->n + w->m.n > m->cap) {
-		s = m->nomem ? NULL : realloc(m->s, (m->n + w->m.n) * sizeof(*s));
-		if (!s || w->m.nomem) {
-			m->nomem = true;
-			return;
-		}
-		m->s = s;
-		m->cap = m->n + w->m.n;
-	}
+	if (w->m.nomem)
+		m->nomem = true;
+	if (hb_meter_grow(m, m->n + w->m.n))
+		return;
 	memcpy(m->s + m->n, w->m.s, w->m.n * sizeof(double));
+	memcpy(m->irqs + m->n, w->m.irqs, w->m.n * sizeof(int));
 	m->n += w->m.n;
 	for (i = 0; i < w->m.nser; i++)
 		for (k = 0; k < w->m.ser[i].n; k++)
@@ -125,6 +120,7 @@ int hb_threads(struct hb_point *pt, struct hb_meter *m, unsigned int n,
 			ret = w[i].ret;
 		merge(m, &w[i]);
 		free(w[i].m.s);
+		free(w[i].m.irqs);
 		hb_series_free(w[i].m.ser, &w[i].m.nser);
 	}
 	free(w);

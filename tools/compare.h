@@ -301,7 +301,7 @@ struct hb_noise_rule {
 	char *id;
 	double percent;		/* the threshold: max, rounded up to 0.1% */
 	double max, median;	/* over the pairs, percent */
-	size_t pairs;		/* pairs that had the metric */
+	size_t pairs;		/* pairs that had the metric (finish_rule) */
 	double of_pair[HB_NOISE_MAX_PAIRS];	/* by pair, NAN if it had none */
 };
 

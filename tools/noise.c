@@ -161,7 +161,6 @@ static int add_noise(struct hb_noise *z, size_t p, const char *id, double noise,
 	if (!isnan(r->of_pair[p]))
 		return hb_err(err, len, "metric %s twice in pair %zu", id, p + 1);
 	r->of_pair[p] = noise;
-	r->pairs++;
 	return 0;
 }
 
@@ -175,6 +174,7 @@ static void finish_rule(struct hb_noise_rule *r, double margin)
 		if (!isnan(r->of_pair[p]))
 			v[n++] = r->of_pair[p];
 	qsort(v, n, sizeof(double), cmp_dbl);
+	r->pairs = n;
 	r->max = v[n - 1];
 	r->median = hb_percentile_sorted(v, n, 0.5);
 	r->percent = round_up_tenth(r->max * margin);
@@ -296,15 +296,16 @@ int hb_noise_subset(struct hb_noise *dst, const struct hb_noise *z, size_t pair,
 	for (k = 0; k < z->nrules; k++) {
 		const struct hb_noise_rule *r = &z->rules[k];
 		struct hb_noise_rule *d = &dst->rules[dst->nrules];
+		size_t n = 0;
 
 		for (p = 0; p < HB_NOISE_MAX_PAIRS; p++) {
 			d->of_pair[p] = NAN;
 			if ((p == pair) != only || isnan(r->of_pair[p]))
 				continue;
 			d->of_pair[p] = r->of_pair[p];
-			d->pairs++;
+			n++;
 		}
-		if (!d->pairs)
+		if (!n)
 			continue;
 		d->id = strdup(r->id);
 		if (!d->id) {

@@ -465,9 +465,10 @@ static char *kernel_identity(const json_t *ctx)
 }
 
 /*
- * How a run's timed regions were scheduled: "SCHED_FIFO (not: revoke,
- * ...)", or "SCHED_OTHER" (so did every run before the context said).
- * Samples of the two differ in their preemptions: one set, one policy.
+ * How a run's timed regions were scheduled and kept: "SCHED_FIFO (not:
+ * revoke, ...), interrupted samples set apart", or "SCHED_OTHER" (every
+ * run before the context said). Their samples differ in what preempts or
+ * interrupts them: one set, one policy.
  */
 static void regions_policy(const json_t *ctx, char *buf, size_t len)
 {
@@ -482,7 +483,9 @@ static void regions_policy(const json_t *ctx, char *buf, size_t len)
 			n += snprintf(buf + n, len - n, "%s%s", i ? ", " : " (not: ",
 				      json_string_value(v));
 	if (i && n < len)
-		snprintf(buf + n, len - n, ")");
+		n += snprintf(buf + n, len - n, ")");
+	if (!strcmp(hb_str(tr, "interrupted"), "set apart") && n < len)
+		snprintf(buf + n, len - n, ", interrupted samples set apart");
 }
 
 int hb_set_load(struct hb_set *set, const char *arg, char *err, size_t errlen)
