@@ -300,6 +300,19 @@ static int check_point(struct vctx *v, const json_t *pt, const char *path,
 			if (!json_is_number(x))
 				return bad(v, p, "samples[%zu]: expected a number", i);
 	}
+	/* optional: the samples set apart for the interrupts in them */
+	val = json_object_get(pt, "interrupted");
+	if (val) {
+		json_t *x;
+
+		snprintf(p, sizeof(p), "%s.interrupted", path);
+		if (!json_is_object(val) || !need(v, val, p, "kept_samples_interrupts", T_INT) ||
+		    !need(v, val, p, "samples", T_ARR))
+			return json_is_object(val) ? -1 : bad(v, p, "expected an object");
+		json_array_foreach(json_object_get(val, "samples"), i, x)
+			if (!json_is_number(x))
+				return bad(v, p, "samples[%zu]: expected a number", i);
+	}
 	return 0;
 }
 

@@ -83,6 +83,16 @@ if jq -e '.context.perf_events | (.supported | length > 0) and
 else
 	t_report fail "perf events recorded as supported or unsupported with a reason"
 fi
+# every region is one sample, kept or set apart for the interrupts in it
+sp=$(jq -r '.context.timed_regions | "\(.policy), interrupted \(.interrupted)"' "$r" 2>/dev/null)
+if [ "$sp" = "SCHED_FIFO, interrupted set apart" ] &&
+	jq -e '[.benchmarks[].points[] | select(.status == "ok")] | length > 0 and
+		all(.[]; (.samples | length) >= 1 and .stats.n == (.samples | length) and
+		    (.samples | length) + (.interrupted.samples | length) == .counters.regions)' "$r" > /dev/null; then
+	t_report ok "timed regions: $sp; every ok point's kept and set-apart samples are its regions, stats of the kept ($(jq '[.benchmarks[].points[].interrupted.samples // [] | length] | add' "$r") set apart)"
+else
+	t_report fail "timed regions as SCHED_FIFO, interrupted samples set apart" "$sp"
+fi
 expect_ok "restore's reference faults are in the same run" \
 	jq -e '[.benchmarks[] | select(.name == "restore") | .points[] | .params.fault] |
 		(index("exclusive") != null) and (index("minor") != null) and (index("anon") != null)' "$r"
