@@ -369,6 +369,22 @@ else
 	t_report fail "compare: host note" "$($T compare $TH $F/sets/base "$tmp/hostb" 2>&1 | grep -i note)"
 fi
 
+# samples set apart for the interrupts in them are counted, per side and
+# per metric, not compared
+mkdir -p "$tmp/apart"
+for r in 1 2 3; do
+	jq '.benchmarks[0].points[0].interrupted = {kept_samples_interrupts: 0, samples: [1e9, 2e9]}' \
+		$F/sets/aa/$r.json > "$tmp/apart/$r.json"
+done
+$T compare --format json $F/sets/base "$tmp/apart" > "$T_LOG/json-apart" 2> /dev/null
+if $T compare $F/sets/base "$tmp/apart" 2> /dev/null | grep -q '^candidate .*; 6 of [0-9]* samples set apart, interrupted$' &&
+	[ "$(jq '[.comparisons[0].metrics[] | .candidate.set_apart // 0] | add' "$T_LOG/json-apart")" = 6 ] &&
+	$T gate $TH $F/sets/base "$tmp/apart" > /dev/null 2>&1; then
+	t_report ok "compare: samples set apart, interrupted, are counted per side and metric, and not gated"
+else
+	t_report fail "compare: set-apart samples" "$(jq -c '[.comparisons[0].metrics[] | .candidate.set_apart]' "$T_LOG/json-apart" 2>&1 | head -c 300)"
+fi
+
 # timed regions: SCHED_FIFO samples lack the preemptions of SCHED_OTHER
 # ones (fixtures without the field ran SCHED_OTHER): a set mixing them is
 # refused, sides that differ do not compare

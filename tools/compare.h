@@ -53,6 +53,7 @@ struct hb_metric {
 	size_t nrounds;		/* rounds with a value: x[0..nrounds-1] */
 	double **x;		/* samples (headline) or the one value */
 	size_t *n;
+	size_t apart;		/* headline: samples set apart, interrupted */
 	json_t *counters;	/* headline: event -> per-op, ops-weighted */
 };
 
@@ -72,6 +73,8 @@ struct hb_set {
 	char hosts[256];
 	/* the timed regions' scheduling policy (hb_regions_policy) */
 	char regions[160];
+	/* points' samples over the rounds, and those set apart, interrupted */
+	size_t samples, apart;
 	/* DIR/profile/profile.json of a set given as DIR (scripts/profile) */
 	json_t *profile;
 	size_t nmetrics;

@@ -139,9 +139,12 @@ static const char *kind_name(enum hb_kind k)
 
 static void set_line(FILE *f, const char *what, const struct hb_set *s)
 {
-	fprintf(f, "%-10s %s: %zu round%s, kernel %s, mode %s (%s)\n", what,
+	fprintf(f, "%-10s %s: %zu round%s, kernel %s, mode %s (%s)", what,
 		s->label, s->nrounds, s->nrounds == 1 ? "" : "s", s->kernel,
 		s->mode, s->time_unit);
+	if (s->apart)
+		fprintf(f, "; %zu of %zu samples set apart, interrupted", s->apart, s->samples);
+	fputc('\n', f);
 }
 
 static void rules(FILE *f, const struct report *r, const char *pre)
@@ -528,8 +531,9 @@ static json_t *side_json(const struct hb_metric *m, double med)
 		return json_null();
 	for (r = 0; r < m->nrounds; r++)
 		n += m->n[r];
-	return json_pack("{so sI sI ss}", "median", num(med),
+	return json_pack("{so sI sI sI ss}", "median", num(med),
 			 "rounds", (json_int_t)m->nrounds, "n", (json_int_t)n,
+			 "set_apart", (json_int_t)m->apart,
 			 "status", hb_status_name(m->state));
 }
 

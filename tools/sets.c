@@ -208,7 +208,7 @@ static int gather_round(struct hb_set *set, size_t r, json_t *ids,
 	const json_t *root = set->roots[r], *b, *pt, *m;
 	const char *unit = hb_str(json_object_get(root, "context"), "time_unit");
 	const char *bname, *op, *key;
-	size_t i, j;
+	size_t i, j, apart;
 	char head[64];
 
 	json_array_foreach(json_object_get(root, "benchmarks"), i, b) {
@@ -249,6 +249,11 @@ static int gather_round(struct hb_set *set, size_t r, json_t *ids,
 				hm->seen++;
 				if (metric_add_values(hm, json_object_get(pt, "samples"), 0))
 					goto oom;
+				apart = json_array_size(json_object_get(
+					json_object_get(pt, "interrupted"), "samples"));
+				hm->apart += apart;
+				set->apart += apart;
+				set->samples += apart + json_array_size(json_object_get(pt, "samples"));
 				add_counters(hm, json_object_get(pt, "counters"));
 			}
 			/* a point's sample series: tested on samples, as headlines */
