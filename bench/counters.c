@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,11 @@ static const struct {
 	__u32 type;		/* PERF_TYPE_*; tracepoints look up config */
 	__u64 config;
 	const char *tracepoint;	/* "system/event" */
+	/*
+	 * not beside perf record: its sampling timer fires the event some
+	 * 100,000 times a second, whose cost lands in the profile
+	 */
+	bool not_profiled;
 } events[HB_NR_EVENTS] = {
 	[HB_EV_TASK_CLOCK] = { "task-clock", SW, PERF_TYPE_SOFTWARE,
 			       PERF_COUNT_SW_TASK_CLOCK },
@@ -39,9 +45,9 @@ static const struct {
 	/* what lands in a timed region from outside it (hb_end()) */
 	[HB_EV_TIMER_IRQS] = { "irq_vectors:local_timer_entry", SW,
 			       PERF_TYPE_TRACEPOINT, 0,
-			       "irq_vectors/local_timer_entry" },
+			       "irq_vectors/local_timer_entry", true },
 	[HB_EV_DEVICE_IRQS] = { "irq:irq_handler_entry", SW,
-				PERF_TYPE_TRACEPOINT, 0, "irq/irq_handler_entry" },
+				PERF_TYPE_TRACEPOINT, 0, "irq/irq_handler_entry", true },
 	[HB_EV_CYCLES] = { "cycles", HW, PERF_TYPE_HARDWARE,
 			   PERF_COUNT_HW_CPU_CYCLES },
 	[HB_EV_INSTRUCTIONS] = { "instructions", HW, PERF_TYPE_HARDWARE,
@@ -98,12 +104,17 @@ static int open_event(enum hb_event ev, int group_fd)
 		       PERF_FLAG_FD_CLOEXEC);
 }
 
-void hb_counters_probe(void)
+void hb_counters_probe(bool profiling)
 {
 	int ev, fd;
 
 	for (ev = 0; ev < HB_NR_EVENTS; ev++) {
 		config[ev] = events[ev].config;
+		if (profiling && events[ev].not_profiled) {
+			snprintf(why[ev], sizeof(why[ev]),
+				 "not counted with --profile: perf record's sampling timer would fire it");
+			continue;
+		}
 		if (events[ev].tracepoint &&
 		    tracepoint_id(events[ev].tracepoint, &config[ev])) {
 			snprintf(why[ev], sizeof(why[ev]),

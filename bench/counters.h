@@ -9,6 +9,7 @@
 #define HMMBENCH_COUNTERS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 enum hb_event {
 	/*
@@ -30,8 +31,8 @@ struct hb_counters {
 	int leader[2];		/* software, hardware; -1 if none */
 };
 
-/* Opens each event once to learn which work here. */
-void hb_counters_probe(void);
+/* Opens each event once to learn which work here (and suit a profile). */
+void hb_counters_probe(bool profiling);
 const char *hb_event_name(enum hb_event ev);
 /* Why @ev is not counted, or NULL if it is. */
 const char *hb_event_unsupported(enum hb_event ev);

@@ -370,7 +370,7 @@ int hb_run(const struct hb_opts *o)
 				strerror(errno));
 		return 2;
 	}
-	hb_counters_probe();
+	hb_counters_probe(o->profile != NULL);
 	hb_rs.context = hb_context(o->mode, err, sizeof(err));
 	if (!hb_rs.context) {
 		fprintf(stderr, "hmmbench: %s\n", err);
