@@ -501,7 +501,10 @@ out:
 	return ret;
 }
 
-/* "hmmbench run --quick" from the context, without --out and its file */
+/*
+ * "hmmbench run --quick; timed regions SCHED_FIFO ..." from the context,
+ * without --out and its file
+ */
 static void run_line(char *buf, size_t len, const struct hb_set *s)
 {
 	const json_t *argv = json_object_get(json_object_get(s->context, "run"), "argv");
@@ -519,6 +522,9 @@ static void run_line(char *buf, size_t len, const struct hb_set *s)
 		}
 		n += snprintf(buf + n, len - n, " %s", a);
 	}
+	/* rules are the noise of one runner's regions: say whose */
+	if (n < len)
+		snprintf(buf + n, len - n, "; timed regions %s", s->regions);
 }
 
 /* @z's rules into @path (stdout if NULL), "PROG noise: ..." on stderr */
