@@ -226,6 +226,11 @@ const struct hb_bench bench_mark = {
 	.desc = "HMM_DMIRROR_EXCLUSIVE throughput (make_device_exclusive_range plus test_hmm's copy)",
 	.op = "page",
 	.reps = 10,
+	/*
+	 * a 512-page mark is about as long as the tick: most of its samples
+	 * hold one and are set apart (results/ladder-20261127-icount-quick-irq)
+	 */
+	.quick_reps = 20,
 	/* memory on the CPU's node and on the other (absent nodes are skipped) */
 	.mem_node_def = "0,1",
 	.mem_node_quick = "0",

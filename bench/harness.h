@@ -15,6 +15,9 @@
  * (docs/compare.md); 3 could not.
  */
 #define HB_QUICK_REPS	5
+/* A benchmark's passes per point under --quick. */
+#define HB_QUICK_REPS_OF(b)	((b)->quick_reps ? (b)->quick_reps : \
+				 (b)->reps > HB_QUICK_REPS ? HB_QUICK_REPS : (b)->reps)
 
 /*
  * --profile's default sampling period, ns of cpu-clock (instructions in

@@ -124,6 +124,7 @@ struct hb_bench {
 	const char *desc;
 	const char *op;		/* what one timed op is: "page", "access" */
 	unsigned int reps;	/* passes per point unless --reps */
+	unsigned int quick_reps;	/* under --quick; 0: HB_QUICK_REPS at most */
 	bool explicit_only;	/* not in the default suite: only with --bench */
 	/*
 	 * Its timed regions wait on a thread or process of its own (a walker,

@@ -75,8 +75,8 @@ static int cmd_list(void)
 	for (i = 0; (b = hb_benches[i]); i++) {
 		printf("%s: %s%s\n", b->name, b->desc,
 		       b->explicit_only ? " (only with --bench, not in the default suite)" : "");
-		printf("  %u passes per point (--quick: at most %d), one sample per %s\n",
-		       b->reps, HB_QUICK_REPS, b->op);
+		printf("  %u passes per point (--quick: %u), one sample per %s\n",
+		       b->reps, HB_QUICK_REPS_OF(b), b->op);
 		for (k = 0; b->params[k].name; k++)
 			print_param(&b->params[k]);
 		if (b->mem_node_def)

@@ -270,7 +270,7 @@ static bool run_bench(const struct hb_sel *s, struct bench_state *bs)
 	size_t k, live;
 
 	if (!reps)
-		reps = hb_rs.o->quick && b->reps > HB_QUICK_REPS ? HB_QUICK_REPS : b->reps;
+		reps = hb_rs.o->quick ? HB_QUICK_REPS_OF(b) : b->reps;
 	bs->started = true;
 	fprintf(stderr, "hmmbench: %s: %zu point(s), 1 warm-up + %u pass(es) each\n",
 		b->name, bs->npts, reps);
