@@ -253,7 +253,8 @@ static int gather_round(struct hb_set *set, size_t r, json_t *ids,
 					json_object_get(pt, "interrupted"), "samples"));
 				hm->apart += apart;
 				set->apart += apart;
-				set->samples += apart + json_array_size(json_object_get(pt, "samples"));
+				set->samples += apart +
+					json_array_size(json_object_get(pt, "samples"));
 				add_counters(hm, json_object_get(pt, "counters"));
 			}
 			/* a point's sample series: tested on samples, as headlines */
