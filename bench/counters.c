@@ -207,42 +207,52 @@ void hb_counters_disable(struct hb_counters *c)
 	group_ioctl(c, PERF_EVENT_IOC_DISABLE);
 }
 
-void hb_counters_read(struct hb_counters *c, double val[HB_NR_EVENTS])
+/* Group @g's members into @val (left NAN if unread or unknown). */
+static void read_group(struct hb_counters *c, int g, double val[HB_NR_EVENTS])
 {
 	uint64_t buf[3 + HB_NR_EVENTS];
-	int ev, g, i;
 	double scale;
+	int ev, i;
+
+	if (c->leader[g] < 0 || read(c->leader[g], buf, sizeof(buf)) < 24)
+		return;
+	/*
+	 * Never enabled: counted nothing. Enabled but never on the PMU
+	 * (multiplexed out): unknown. Otherwise scale up for the time
+	 * it was multiplexed out.
+	 */
+	if (buf[1] && !buf[2])
+		return;
+	scale = buf[2] ? (double)buf[1] / buf[2] : 0;
+	/* group members come back in the order they were opened */
+	for (ev = 0, i = 0; ev < HB_NR_EVENTS && i < (int)buf[0]; ev++) {
+		if (events[ev].group != g || c->fd[ev] < 0)
+			continue;
+		val[ev] = buf[3 + i++] * scale;
+	}
+}
+
+void hb_counters_read(struct hb_counters *c, double val[HB_NR_EVENTS])
+{
+	int ev, g;
 
 	for (ev = 0; ev < HB_NR_EVENTS; ev++)
 		val[ev] = NAN;
-	for (g = SW; g <= HW; g++) {
-		if (c->leader[g] < 0 ||
-		    read(c->leader[g], buf, sizeof(buf)) < 24)
-			continue;
-		/*
-		 * Never enabled: counted nothing. Enabled but never on the PMU
-		 * (multiplexed out): unknown. Otherwise scale up for the time
-		 * it was multiplexed out.
-		 */
-		if (buf[1] && !buf[2])
-			continue;
-		scale = buf[2] ? (double)buf[1] / buf[2] : 0;
-		/* group members come back in the order they were opened */
-		for (ev = 0, i = 0; ev < HB_NR_EVENTS && i < (int)buf[0]; ev++) {
-			if (events[ev].group != g || c->fd[ev] < 0)
-				continue;
-			val[ev] = buf[3 + i++] * scale;
-		}
-	}
+	for (g = SW; g <= HW; g++)
+		read_group(c, g, val);
 }
 
 long long hb_counters_irqs(struct hb_counters *c)
 {
 	double v[HB_NR_EVENTS];
+	int ev;
 
 	if (c->fd[HB_EV_TIMER_IRQS] < 0 || c->fd[HB_EV_DEVICE_IRQS] < 0)
 		return -1;
-	hb_counters_read(c, v);
+	for (ev = 0; ev < HB_NR_EVENTS; ev++)
+		v[ev] = NAN;
+	/* once a region: only the group that holds them */
+	read_group(c, events[HB_EV_TIMER_IRQS].group, v);
 	if (isnan(v[HB_EV_TIMER_IRQS]) || isnan(v[HB_EV_DEVICE_IRQS]))
 		return -1;
 	return (long long)(v[HB_EV_TIMER_IRQS] + v[HB_EV_DEVICE_IRQS]);

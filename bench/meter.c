@@ -63,9 +63,22 @@ static void begin(struct hb_meter *m)
 	m->t0 = now();
 }
 
-void hb_begin(struct hb_meter *m)
+/* the region's policy: SCHED_FIFO where this point's regions take it */
+static void policy_enter(struct hb_meter *m)
 {
 	m->fifo = hb_rs.fifo_regions && fifo_enter();
+}
+
+static void policy_leave(struct hb_meter *m)
+{
+	if (m->fifo)
+		fifo_leave();
+	m->fifo = false;
+}
+
+void hb_begin(struct hb_meter *m)
+{
+	policy_enter(m);
 	begin(m);
 }
 
@@ -177,14 +190,12 @@ static void end(struct hb_meter *m, unsigned long nops)
 void hb_end(struct hb_meter *m, unsigned long nops)
 {
 	end(m, nops);
-	if (m->fifo)
-		fifo_leave();
-	m->fifo = false;
+	policy_leave(m);
 }
 
 uint64_t hb_begin_mono(struct hb_meter *m)
 {
-	m->fifo = hb_rs.fifo_regions && fifo_enter();
+	policy_enter(m);
 	hb_counters_enable(&m->ctr);
 	m->t0 = mono_ns();
 	return m->t0;
@@ -198,9 +209,7 @@ uint64_t hb_end_mono(struct hb_meter *m, unsigned long nops)
 		hb_profile_range(m->t0, t1);
 	hb_counters_disable(&m->ctr);
 	record(m, (double)(t1 - m->t0), hb_rs.mono_overhead, nops);
-	if (m->fifo)
-		fifo_leave();
-	m->fifo = false;
+	policy_leave(m);
 	return t1;
 }
 
