@@ -575,8 +575,11 @@ static int pp_device(struct hb_point *pt)
 	 * against 60 us a cycle on one vCPU), and icount has only one vCPU.
 	 * The cost: the re-mark's TLB flush is local, not an IPI.
 	 */
-	if (hb_bind_cpu(pt, 0))
+	if (hb_bind_cpu(pt, 0)) {
+		__atomic_store_n(&r->dev_err, 1, __ATOMIC_RELEASE);
+		stop(r);
 		return hb_fail(pt, "device thread: cannot bind to the CPU thread's CPU");
+	}
 	for (c = 0; c < pages * PP_ROUNDS; c++) {
 		if (!wait_turn(r, 2 * c + 1))
 			return 0;
@@ -588,9 +591,11 @@ static int pp_device(struct hb_point *pt)
 			ret = -EIO;
 		if (!ret && copy && r->mirror[0] != word0(pt, g, c))
 			ret = -EILSEQ;
+		/* before the post: the CPU thread, woken, must see it */
+		if (ret)
+			__atomic_store_n(&r->dev_err, 1, __ATOMIC_RELEASE);
 		post(r, 2 * c + 2);
 		if (ret) {
-			__atomic_store_n(&r->dev_err, 1, __ATOMIC_RELEASE);
 			if (ret == -EINVAL && !copy)
 				return hb_unsupported(pt, "HMM_DMIRROR_EXCLUSIVE_NOCOPY: EINVAL (kernel without kernel-patches/test_hmm-instrumentation 0003)");
 			if (ret == -EILSEQ)

@@ -17,7 +17,7 @@ struct worker {
 	int (*fn)(struct hb_point *pt, struct hb_meter *m, unsigned int idx);
 };
 
-/* Workers start together, or not at all if one could not be created. */
+/* Workers start together, or none does if one was not made or not placed. */
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -110,6 +110,10 @@ int hb_threads(struct hb_point *pt, struct hb_meter *m, unsigned int n,
 	while (gate.ready < made)
 		pthread_cond_wait(&gate.cond, &gate.lock);
 	gate.go = made == n ? 1 : -1;
+	/* one that could not bind would leave the others waiting on it */
+	for (i = 0; i < made; i++)
+		if (w[i].ret)
+			gate.go = -1;
 	pthread_cond_broadcast(&gate.cond);
 	pthread_mutex_unlock(&gate.lock);
 	if (made < n)
