@@ -121,6 +121,11 @@ static inline uint64_t now(void)
 int hb_calibrate(void);
 /* meter.c */
 void hb_meter_start(struct hb_meter *m);
+/*
+ * Room for @n samples in a pair of arrays (samples, interrupts) of
+ * capacity *@cap, grown together; -1 if there is none.
+ */
+int hb_samples_room(double **s, int **irqs, size_t *cap, size_t n);
 /* Room for @n samples in s[] and irqs[]; -1 (and nomem) if none. */
 int hb_meter_grow(struct hb_meter *m, size_t n);
 /* Probes SCHED_FIFO and records the regions' policy in the context. */

@@ -279,27 +279,33 @@ long long hb_meter_faults(struct hb_meter *m)
 	return isnan(v[HB_EV_PAGE_FAULTS]) ? -1 : (long long)v[HB_EV_PAGE_FAULTS];
 }
 
+int hb_samples_room(double **s, int **irqs, size_t *cap, size_t n)
+{
+	size_t c = *cap;
+	double *ns;
+	int *ni;
+
+	if (n <= c)
+		return 0;
+	while (c < n)
+		c = c ? 2 * c : 1024;
+	ns = realloc(*s, c * sizeof(*ns));
+	if (!ns)
+		return -1;
+	*s = ns;
+	ni = realloc(*irqs, c * sizeof(*ni));
+	if (!ni)
+		return -1;
+	*irqs = ni;
+	*cap = c;
+	return 0;
+}
+
 int hb_meter_grow(struct hb_meter *m, size_t n)
 {
-	size_t cap = m->cap;
-	double *s;
-	int *irqs;
-
-	if (m->nomem || n <= cap)
-		return m->nomem ? -1 : 0;
-	while (cap < n)
-		cap = cap ? 2 * cap : 1024;
-	s = realloc(m->s, cap * sizeof(*s));
-	if (s)
-		m->s = s;
-	irqs = s ? realloc(m->irqs, cap * sizeof(*irqs)) : NULL;
-	if (!irqs) {
+	if (!m->nomem && hb_samples_room(&m->s, &m->irqs, &m->cap, n))
 		m->nomem = true;
-		return -1;
-	}
-	m->irqs = irqs;
-	m->cap = cap;
-	return 0;
+	return m->nomem ? -1 : 0;
 }
 
 void hb_meter_start(struct hb_meter *m)

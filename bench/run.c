@@ -71,24 +71,11 @@ static struct pt_state *make_points(const struct hb_sel *s, size_t *npts)
 static int append_samples(struct pt_state *p, struct hb_meter *m)
 {
 	double v[HB_NR_EVENTS];
-	size_t cap, i, k;
+	size_t i, k;
 	int ev;
 
-	if (p->n + m->n > p->cap) {
-		double *s;
-		int *irqs;
-
-		cap = 2 * (p->n + m->n);
-		s = realloc(p->samples, cap * sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		p->samples = s;
-		irqs = realloc(p->irqs, cap * sizeof(*irqs));
-		if (!irqs)
-			return -ENOMEM;
-		p->irqs = irqs;
-		p->cap = cap;
-	}
+	if (hb_samples_room(&p->samples, &p->irqs, &p->cap, p->n + m->n))
+		return -ENOMEM;
 	memcpy(p->samples + p->n, m->s, m->n * sizeof(*m->s));
 	memcpy(p->irqs + p->n, m->irqs, m->n * sizeof(*m->irqs));
 	p->n += m->n;

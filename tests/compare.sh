@@ -107,7 +107,7 @@ grep -q '^not ok [0-9]* restore/ns_per_access:fault=exclusive,.* # unsupported b
 # inputs gate must refuse, each with one line of reason
 expect_gate2 "gate: corrupt JSON" 'corrupt.json:1:[0-9]+:' $F/sets/base $F/bad/corrupt.json
 expect_gate2 "gate: unknown schema version" 'schema_version: 2 is not supported' $F/sets/base $F/bad/schema-v2.json
-expect_gate2 "gate: modes differ" 'contexts do not compare: baseline mode tcg \(ns\), candidate mode icount' $F/sets/base $F/icount.json
+expect_gate2 "gate: modes differ" 'contexts do not compare: modes differ: baseline tcg \(ns\), candidate icount' $F/sets/base $F/icount.json
 expect_gate2 "gate: partial run" 'incomplete result: .*status partial' $F/sets/base $F/bad/partial.json
 expect_gate2 "gate: failed point" 'incomplete result: .*status failed' $F/bad/failed.json $F/sets/aa
 expect_gate2 "gate: a point missing on one side" 'parameter sets differ' $F/sets/base/1.json $F/bad/missing-point.json

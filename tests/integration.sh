@@ -168,6 +168,22 @@ ok) t_report ok "plain kernel: the kprobe fallback measured the revoke" ;;
 *) t_report fail "plain kernel: kprobe fallback works or says why not" "got: $kp" ;;
 esac
 
+# pingpong without NOCOPY (0003): the device thread's EINVAL must reach the
+# CPU thread before it waits for a cycle the device will never take (CI hung
+# 900 s on that race; before the fix, 2 guests of 2 hung on the first run)
+vm --out "$tmp/pp" -- sh -c 'for i in $(seq 20); do
+	timeout -s KILL 60 bench/hmmbench run --bench revoke --quick --param case=pingpong \
+		--param probe=none --param delay_ns=0 --out "$HMMBENCH_OUT/$i.json" 2>/dev/null
+	echo "exit $?"; done' > "$tmp/pp.out" 2>&1
+n=$(cat "$tmp"/pp/*.json 2>/dev/null | jq -s '[.[].benchmarks[].points[] |
+	select(.status == "unsupported" and (.reason | test("NOCOPY: EINVAL")))] | length')
+if [ "$(grep -c '^exit 0$' "$tmp/pp.out")" = 20 ] && [ "$n" = 20 ]; then
+	t_report ok "plain kernel: pingpong unsupported (no NOCOPY) in 20 runs of 20, none hung"
+else
+	t_report fail "plain kernel: pingpong unsupported in 20 runs, none hung" \
+		"$(sort "$tmp/pp.out" | uniq -c | tr '\n' ' '); $n unsupported with the reason"
+fi
+
 # a kernel report in the log while a benchmark runs fails it, whatever the
 # report (config/kernel-reports: KASAN, UBSAN, Bad page ... as vm-run knows)
 r=$tmp/kasan/results.json

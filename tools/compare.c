@@ -486,16 +486,8 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 	version_note(out, base, cand);
 	if (hb_profile_diffs(out, th, mode))
 		return hb_err(err, errlen, "out of memory");
-	if (!hb_same(base->time_unit, cand->time_unit) ||
-	    !hb_same(base->mode, cand->mode))
-		snprintf(out->problem, sizeof(out->problem),
-			 "modes differ: baseline %s (%s), candidate %s (%s)",
-			 base->mode, base->time_unit, cand->mode,
-			 cand->time_unit);
-	else if (strcmp(base->regions, cand->regions))
-		snprintf(out->problem, sizeof(out->problem),
-			 "timed regions differ: baseline %s, candidate %s",
-			 base->regions, cand->regions);
+	if (hb_sets_incomparable(base, cand, out->problem, sizeof(out->problem)))
+		;
 	else if (out->counts[HB_V_MISSING]) {
 		for (i = 0; i < out->n; i++)
 			if (out->m[i].verdict == HB_V_MISSING)
@@ -507,6 +499,22 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 			 out->m[i].reason);
 	}
 	return 0;
+}
+
+const char *hb_sets_incomparable(const struct hb_set *base,
+				 const struct hb_set *cand, char *buf,
+				 size_t len)
+{
+	if (!hb_same(base->time_unit, cand->time_unit) ||
+	    !hb_same(base->mode, cand->mode))
+		snprintf(buf, len, "modes differ: baseline %s (%s), candidate %s (%s)",
+			 base->mode, base->time_unit, cand->mode, cand->time_unit);
+	else if (strcmp(base->regions, cand->regions))
+		snprintf(buf, len, "timed regions differ: baseline %s, candidate %s",
+			 base->regions, cand->regions);
+	else
+		return NULL;
+	return buf;
 }
 
 void hb_comparison_free(struct hb_comparison *cmp)

@@ -99,6 +99,13 @@ const char *hb_set_mixed_hosts(const struct hb_set *set, bool mix, char *buf,
 const struct hb_metric *hb_set_find(const struct hb_set *set, const char *id);
 /* Why @set is not fit to gate on (not complete, a point failed), or NULL. */
 const char *hb_set_unfit(const struct hb_set *set, char *buf, size_t len);
+/*
+ * Why two sets' samples do not compare (modes or timed regions differ), or
+ * NULL: the gate refuses them, a report warns.
+ */
+const char *hb_sets_incomparable(const struct hb_set *base,
+				 const struct hb_set *cand, char *buf,
+				 size_t len);
 
 /*
  * Thresholds: lines "SETTING METRIC-PATTERN PERCENT", the last match wins.

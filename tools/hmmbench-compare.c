@@ -405,14 +405,8 @@ static int cmd_gate(int argc, char **argv)
 		ret = gate_error("%s", unfit);
 		goto out;
 	}
-	if (strcmp(base.mode, cand.mode) || strcmp(base.time_unit, cand.time_unit)) {
-		ret = gate_error("contexts do not compare: baseline mode %s (%s), candidate mode %s (%s)",
-				 base.mode, base.time_unit, cand.mode, cand.time_unit);
-		goto out;
-	}
-	if (strcmp(base.regions, cand.regions)) {
-		ret = gate_error("contexts do not compare: timed regions differ: baseline %s, candidate %s",
-				 base.regions, cand.regions);
+	if ((unfit = hb_sets_incomparable(&base, &cand, why, sizeof(why)))) {
+		ret = gate_error("contexts do not compare: %s", unfit);
 		goto out;
 	}
 	if (!o.th_mode)
