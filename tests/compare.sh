@@ -402,4 +402,20 @@ expect_gate2 "gate: timed regions differ" \
 	'contexts do not compare: timed regions differ: baseline SCHED_OTHER, candidate SCHED_FIFO \(not: revoke\)' \
 	$F/sets/base "$tmp/fifo"
 
+# rules are one runner's noise: those of another runner do not gate
+mkdir -p "$tmp/fifo2"
+for r in 1 2 3; do cp "$tmp/fifo/$r.json" "$tmp/fifo2/$r.json"; done
+for p in "SCHED_OTHER" "SCHED_FIFO (not: revoke)"; do
+	{ printf "# tcg:quick: A/A, largest noise of 2 pair(s) times 1.5 of 3 vs 3 rounds of 'hmmbench run --quick; timed regions %s', kernel 6.1.192\n" "$p"
+	  grep -v '^#' $F/thresholds; } > "$tmp/th-$(echo "$p" | cut -c7-10)"
+done
+GATE_TH="--thresholds $tmp/th-OTHE" expect_gate2 "gate: refuses rules of another runner's timed regions" \
+	"the tcg:quick rules were measured with timed regions SCHED_OTHER, these runs' are SCHED_FIFO \\(not: revoke\\): measure A/A noise with this runner \\(scripts/aa --mode tcg --quick\\)" \
+	"$tmp/fifo" "$tmp/fifo2"
+if $T gate --thresholds "$tmp/th-FIFO" "$tmp/fifo" "$tmp/fifo2" > "$T_LOG/out" 2> "$T_LOG/err"; then
+	t_report ok "gate: rules of the runs' own timed regions gate them"
+else
+	t_report fail "gate: rules of the runs' own timed regions gate them" "$(tail -n 3 "$T_LOG/err")"
+fi
+
 t_done

@@ -124,6 +124,9 @@ struct hb_thresholds {
 	char *path;
 	size_t n;
 	struct hb_threshold_rule *rules;
+	/* per setting, the timed regions its A/A ran with (provenance lines) */
+	size_t nregions;
+	struct { char *setting, *regions; } *regions;
 };
 
 int hb_thresholds_load(struct hb_thresholds *t, const char *path,
@@ -140,6 +143,13 @@ const struct hb_threshold_rule *hb_threshold_rule(const struct hb_thresholds *t,
 double hb_threshold_for(const struct hb_thresholds *t, const char *setting,
 			const char *id);
 bool hb_thresholds_have_mode(const struct hb_thresholds *t, const char *mode);
+/*
+ * The timed regions of the runner whose A/A measured @setting's rules, as
+ * its provenance line "# SETTING: ... timed regions X'" says; NULL if it
+ * does not say (a file written by hand, or before runners said).
+ */
+const char *hb_thresholds_regions(const struct hb_thresholds *t,
+				  const char *setting);
 
 enum hb_verdict {
 	HB_V_IMPROVED, HB_V_REGRESSED,

@@ -371,7 +371,7 @@ static int cmd_gate(int argc, char **argv)
 	struct report r;
 	struct opts o;
 	char err[2048], why[1024];
-	const char *unfit;
+	const char *unfit, *rr;
 	bool have_th;
 	size_t i, regressed = 0, skipped = 0, undecided = 0, ungated = 0;
 	int ret = 2;
@@ -414,6 +414,14 @@ static int cmd_gate(int argc, char **argv)
 	if (!hb_thresholds_have_mode(&th, o.th_mode)) {
 		ret = gate_error("%s has no thresholds for %s: measure A/A noise with scripts/aa (docs/compare.md)",
 				 th.path, o.th_mode);
+		goto out;
+	}
+	/* another runner's noise is not this one's: its rules do not hold */
+	rr = hb_thresholds_regions(&th, o.th_mode);
+	if (rr && strcmp(rr, base.regions)) {
+		ret = gate_error("%s: the %s rules were measured with timed regions %s, these runs' are %s: measure A/A noise with this runner (scripts/aa --mode %s%s)",
+				 th.path, o.th_mode, rr, base.regions, base.mode,
+				 strchr(base.setting, ':') ? " --quick" : "");
 		goto out;
 	}
 	hb_compare(&base, &cand, &th, o.th_mode, o.alpha, &cmp, err, sizeof(err));

@@ -16,6 +16,35 @@
 #include "compare.h"
 
 
+/* "# SETTING: A/A ... 'RUN; timed regions X' ...": X for SETTING */
+static int provenance(struct hb_thresholds *t, const char *line)
+{
+	const char *key = "; timed regions ", *r, *q, *colon;
+	char setting[64];
+	size_t n;
+	void *grown;
+
+	colon = strstr(line, ": ");
+	n = colon ? (size_t)(colon - line) - 2 : 0;
+	if (strncmp(line, "# ", 2) || !colon || !n || n >= sizeof(setting) ||
+	    memchr(line + 2, ' ', n))
+		return 0;	/* not a setting's metric rules */
+	memcpy(setting, line + 2, n);
+	setting[n] = '\0';
+	r = strstr(colon, key);
+	q = r ? strchr(r, '\'') : NULL;
+	if (!q)
+		return 0;
+	r += strlen(key);
+	grown = realloc(t->regions, (t->nregions + 1) * sizeof(*t->regions));
+	if (!grown)
+		return -1;
+	t->regions = grown;
+	t->regions[t->nregions].setting = strdup(setting);
+	t->regions[t->nregions++].regions = strndup(r, q - r);
+	return 0;
+}
+
 int hb_thresholds_load(struct hb_thresholds *t, const char *path,
 		       char *err, size_t errlen)
 {
@@ -37,6 +66,10 @@ int hb_thresholds_load(struct hb_thresholds *t, const char *path,
 		int nf;
 
 		lineno++;
+		if (hash == line && provenance(t, line)) {
+			hb_err(err, errlen, "out of memory");
+			goto bad;
+		}
 		if (hash)
 			*hash = '\0';
 		nf = sscanf(line, "%63s %511s %63s %7s", mode, pat, pct, extra);
@@ -78,6 +111,11 @@ void hb_thresholds_free(struct hb_thresholds *t)
 		free(t->rules[i].pattern);
 	}
 	free(t->rules);
+	for (i = 0; i < t->nregions; i++) {
+		free(t->regions[i].setting);
+		free(t->regions[i].regions);
+	}
+	free(t->regions);
 	free(t->path);
 	memset(t, 0, sizeof(*t));
 }
@@ -107,6 +145,19 @@ double hb_threshold_for(const struct hb_thresholds *t, const char *setting,
 	const struct hb_threshold_rule *r = hb_threshold_rule(t, setting, id);
 
 	return r ? r->percent : -1;
+}
+
+const char *hb_thresholds_regions(const struct hb_thresholds *t,
+				  const char *setting)
+{
+	const char *r = NULL;
+	size_t i;
+
+	/* the last wins, as for rules */
+	for (i = 0; i < t->nregions; i++)
+		if (!strcmp(t->regions[i].setting, setting))
+			r = t->regions[i].regions;
+	return r;
 }
 
 bool hb_thresholds_have_mode(const struct hb_thresholds *t, const char *mode)
