@@ -184,6 +184,21 @@ else
 		"$(sort "$tmp/pp.out" | uniq -c | tr '\n' ' '); $n unsupported with the reason"
 fi
 
+# a second signal ends a run whose pass does not return (a hang ignores the
+# first): both pending while it is stopped, the second finds the first's
+vm --out "$tmp/twice" -- sh -c 'bench/hmmbench run --bench restore --quick --out "$HMMBENCH_OUT/r.json" \
+	2> "$HMMBENCH_OUT/err" & p=$!
+	while ! grep -q "round 1/" "$HMMBENCH_OUT/err"; do sleep 0.2; done
+	kill -STOP $p; kill -TERM $p; kill -INT $p; kill -CONT $p; wait $p; echo "exit $?"' \
+	> "$tmp/twice.out" 2>&1
+st=$(jq -r .status "$tmp/twice/r.json" 2>/dev/null)
+if grep -Eq '^exit (130|143)$' "$tmp/twice.out" && [ "$st" = partial ] &&
+	grep -q "a second signal: exiting now" "$tmp/twice/err"; then
+	t_report ok "a second signal exits at once, results as last written (partial)"
+else
+	t_report fail "a second signal exits at once" "$(grep '^exit' "$tmp/twice.out"), status $st: $(tail -n 2 "$tmp/twice/err")"
+fi
+
 # a kernel report in the log while a benchmark runs fails it, whatever the
 # report (config/kernel-reports: KASAN, UBSAN, Bad page ... as vm-run knows)
 r=$tmp/kasan/results.json
