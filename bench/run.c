@@ -37,13 +37,12 @@ static bool profiled;
 
 static void on_signal(int sig)
 {
-	static const char msg[] = "hmmbench: a second signal: exiting now; results as last written (status partial)\n";
+	static const char msg[] =
+		"hmmbench: a second signal: exiting now; results as last written (status partial)\n";
 
 	/* the first waits for the pass to end; a pass that hangs never does */
 	if (hb_stop_signal) {
-		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
-			/* nowhere to say so */
-		}
+		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
 		_exit(128 + sig);
 	}
 	hb_stop_signal = sig;

@@ -405,7 +405,8 @@ static int cmd_gate(int argc, char **argv)
 		ret = gate_error("%s", unfit);
 		goto out;
 	}
-	if ((unfit = hb_sets_incomparable(&base, &cand, why, sizeof(why)))) {
+	unfit = hb_sets_incomparable(&base, &cand, why, sizeof(why));
+	if (unfit) {
 		ret = gate_error("contexts do not compare: %s", unfit);
 		goto out;
 	}
