@@ -40,7 +40,11 @@ static void on_signal(int sig)
 	static const char msg[] =
 		"hmmbench: a second signal: exiting now; results as last written (status partial)\n";
 
-	/* the first waits for the pass to end; a pass that hangs never does */
+	/*
+	 * The first waits for the pass to end; a pass that hangs never does.
+	 * No teardown then: what a benchmark set (invalidate_delay_ns,
+	 * kprobe events) stays set.
+	 */
 	if (hb_stop_signal) {
 		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
 		_exit(128 + sig);
@@ -425,6 +429,10 @@ int hb_run(const struct hb_opts *o)
 	if (hb_write_results("partial", false))
 		return 2;
 
+	/* one at a time: two at once must not count as one */
+	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	for (i = 0; i < o->nsel && !hb_stop_signal; i++)

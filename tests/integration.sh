@@ -188,7 +188,7 @@ fi
 # first): both pending while it is stopped, the second finds the first's
 vm --out "$tmp/twice" -- sh -c 'bench/hmmbench run --bench restore --quick --out "$HMMBENCH_OUT/r.json" \
 	2> "$HMMBENCH_OUT/err" & p=$!
-	while ! grep -q "round 1/" "$HMMBENCH_OUT/err"; do sleep 0.2; done
+	while ! grep -q "round 1/" "$HMMBENCH_OUT/err" && kill -0 $p; do sleep 0.2; done
 	kill -STOP $p; kill -TERM $p; kill -INT $p; kill -CONT $p; wait $p; echo "exit $?"' \
 	> "$tmp/twice.out" 2>&1
 st=$(jq -r .status "$tmp/twice/r.json" 2>/dev/null)

@@ -486,9 +486,8 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 	version_note(out, base, cand);
 	if (hb_profile_diffs(out, th, mode))
 		return hb_err(err, errlen, "out of memory");
-	if (hb_sets_incomparable(base, cand, out->problem, sizeof(out->problem)))
-		;
-	else if (out->counts[HB_V_MISSING]) {
+	if (!hb_sets_incomparable(base, cand, out->problem, sizeof(out->problem)) &&
+	    out->counts[HB_V_MISSING]) {
 		for (i = 0; i < out->n; i++)
 			if (out->m[i].verdict == HB_V_MISSING)
 				break;

@@ -420,9 +420,10 @@ static int cmd_gate(int argc, char **argv)
 	/* another runner's noise is not this one's: its rules do not hold */
 	rr = hb_thresholds_regions(&th, o.th_mode);
 	if (rr && strcmp(rr, base.regions)) {
-		ret = gate_error("%s: the %s rules were measured with timed regions %s, these runs' are %s: measure A/A noise with this runner (scripts/aa --mode %s%s)",
-				 th.path, o.th_mode, rr, base.regions, base.mode,
-				 strchr(base.setting, ':') ? " --quick" : "");
+		ret = gate_error("%s: the %s rules were measured with timed regions %s, these runs' are %s: measure A/A noise with this runner (scripts/aa --mode %.*s%s)",
+				 th.path, o.th_mode, rr, base.regions,
+				 (int)strcspn(o.th_mode, ":"), o.th_mode,
+				 strchr(o.th_mode, ':') ? " --quick" : "");
 		goto out;
 	}
 	hb_compare(&base, &cand, &th, o.th_mode, o.alpha, &cmp, err, sizeof(err));

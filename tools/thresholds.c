@@ -41,7 +41,13 @@ static int provenance(struct hb_thresholds *t, const char *line)
 		return -1;
 	t->regions = grown;
 	t->regions[t->nregions].setting = strdup(setting);
-	t->regions[t->nregions++].regions = strndup(r, q - r);
+	t->regions[t->nregions].regions = strndup(r, q - r);
+	if (!t->regions[t->nregions].setting || !t->regions[t->nregions].regions) {
+		free(t->regions[t->nregions].setting);
+		free(t->regions[t->nregions].regions);
+		return -1;
+	}
+	t->nregions++;
 	return 0;
 }
 
