@@ -150,6 +150,8 @@ bool hb_thresholds_have_mode(const struct hb_thresholds *t, const char *mode);
  */
 const char *hb_thresholds_regions(const struct hb_thresholds *t,
 				  const char *setting);
+/* what `noise` writes before a run line's timed regions, and the gate reads */
+#define HB_REGIONS_KEY	"; timed regions "
 
 enum hb_verdict {
 	HB_V_IMPROVED, HB_V_REGRESSED,

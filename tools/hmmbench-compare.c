@@ -528,7 +528,7 @@ static void run_line(char *buf, size_t len, const struct hb_set *s)
 	}
 	/* rules are the noise of one runner's regions: say whose */
 	if (n < len)
-		snprintf(buf + n, len - n, "; timed regions %s", s->regions);
+		snprintf(buf + n, len - n, HB_REGIONS_KEY "%s", s->regions);
 }
 
 /* @z's rules into @path (stdout if NULL), "PROG noise: ..." on stderr */

@@ -19,7 +19,7 @@
 /* "# SETTING: A/A ... 'RUN; timed regions X' ...": X for SETTING */
 static int provenance(struct hb_thresholds *t, const char *line)
 {
-	const char *key = "; timed regions ", *r, *q, *colon;
+	const char *key = HB_REGIONS_KEY, *r, *q, *colon;
 	char setting[64];
 	size_t n;
 	void *grown;
