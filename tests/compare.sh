@@ -412,6 +412,21 @@ done
 GATE_TH="--thresholds $tmp/th-OTHE" expect_gate2 "gate: refuses rules of another runner's timed regions" \
 	"the tcg:quick rules were measured with timed regions SCHED_OTHER, these runs' are SCHED_FIFO \\(not: revoke\\): measure A/A noise with this runner \\(scripts/aa --mode tcg --quick\\)" \
 	"$tmp/fifo" "$tmp/fifo2"
+# nor does a report apply them: nothing decided against them, and it says why
+v() { # THRESHOLDS: the note and the verdicts of fifo against fifo2
+	$T compare --thresholds "$1" --format json "$tmp/fifo" "$tmp/fifo2" 2>&1 |
+		jq -r '.comparisons[0] | [.note // "-"] + [.metrics[].verdict] | join("|")'
+}
+other=$(v "$tmp/th-OTHE") own=$(v "$tmp/th-FIFO")
+case $other:$own in
+"the tcg:quick thresholds were measured with timed regions SCHED_OTHER, these runs' are SCHED_FIFO (not: revoke): none applies"*:-\|*unchanged*)
+	if echo "$other" | grep -q -e unchanged -e regressed -e improved; then
+		t_report fail "compare: rules of another runner's timed regions decide nothing" "$other"
+	else
+		t_report ok "compare: rules of another runner's timed regions decide nothing, and the report says why"
+	fi ;;
+*) t_report fail "compare: rules of another runner's timed regions decide nothing" "$other / $own" ;;
+esac
 if $T gate --thresholds "$tmp/th-FIFO" "$tmp/fifo" "$tmp/fifo2" > "$T_LOG/out" 2> "$T_LOG/err"; then
 	t_report ok "gate: rules of the runs' own timed regions gate them"
 else

@@ -4,8 +4,10 @@
 # series (tests/fixtures/series-oneline: a string in mm/memory.c), a
 # series that touches a widely included header (tests/fixtures/
 # series-header: a string in include/linux/rmap.h, which 51 objects
-# include), and the baseline again (its cached build removed, so the
-# workspace must undo the header). Each is held against a build of the
+# include), and the baseline again (kernel-build --rebuild, so the
+# workspace must undo the header; meanwhile the cached build's files
+# never go missing, for the other lane may be booting it). Each is held
+# against a build of the
 # same inputs from nothing (kernel-build --fresh: its own workspace, ccache
 # still on): the same .config, the same vmlinux to the byte (the builds are
 # reproducible), each planted string in the image exactly when its series
@@ -39,7 +41,7 @@ build() {
 		echo "$(( $(date +%s) - t ))" > "$tmp/$_b.secs"
 		return 0
 	fi
-	t_report fail "kernel-build $*" "$(tail -n 5 "$tmp/$n.log")"
+	t_report fail "kernel-build $*" "$(tail -n 5 "$tmp/$_b.log")"
 	return 1
 }
 compiled() { jq -r '.build.compiled // "?"' "$(cat "$tmp/$1.dir")/build-info.json"; }
@@ -98,9 +100,33 @@ else
 	t_report fail "header series: its includers and no more" "$c compiled"
 fi
 check hdr ref-hdr no yes
-# the baseline's cached build removed, so that the workspace must undo it
-rm -rf "$(cat "$tmp/base.dir")"
-build base2 || { t_done; exit 1; }
+# the baseline compiled again over its cached build, which the other
+# lane may be using: from the moment the new one is copied out
+# (kernel-build's $build.new) to the end, its files are looked for
+# without a pause (shell builtins only)
+b=$(cat "$tmp/base.dir")
+(
+	while [ ! -d "$b.new" ] && [ ! -e "$tmp/base2.end" ]; do sleep 0.2; done
+	[ -e "$tmp/base2.end" ] || : > "$tmp/watched"
+	while [ ! -e "$tmp/base2.end" ]; do
+		for f in build-info.json arch/x86/boot/bzImage hmm-tests vmlinux .hmmbench-built; do
+			[ -e "$b/$f" ] || echo "$f" >> "$tmp/missing"
+		done
+	done
+) &
+watch=$!
+rc=0
+build base2 --rebuild || rc=1
+touch "$tmp/base2.end"
+wait "$watch"
+[ "$rc" -eq 0 ] || { t_done; exit 1; }
+if [ ! -e "$tmp/watched" ]; then
+	t_report fail "the cached build's files always there" "never saw the new build copied out ($b.new)"
+elif [ ! -s "$tmp/missing" ]; then
+	t_report ok "the baseline rebuilt over its cached build: no file of it ever missing"
+else
+	t_report fail "the cached build's files always there" "missing at times: $(sort -u "$tmp/missing" | tr '\n' ' ')"
+fi
 c=$(compiled base2)
 if [ "$c" != "?" ] && [ "$c" -ge 45 ] && [ "$c" -le 120 ]; then
 	t_report ok "the baseline again: $c file(s) compiled, undoing the header"

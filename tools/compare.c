@@ -248,7 +248,8 @@ static double rounds_to_settle(const struct hb_cmp *c, double t)
 }
 
 /* The verdict of a tested metric, from its adjusted p (q) and its CI. */
-static void decide(struct hb_cmp *c, double alpha, bool have_th)
+static void decide(struct hb_cmp *c, double alpha, bool have_th,
+		   const char *foreign)
 {
 	bool bad_ci, good_ci, sig, lower, within;
 	double thr, t;
@@ -261,7 +262,11 @@ static void decide(struct hb_cmp *c, double alpha, bool have_th)
 		if (have_th) {
 			c->verdict = HB_V_INCONCLUSIVE;
 			c->open_bad = true;
-			if (c->rule)
+			if (foreign)
+				snprintf(c->reason, sizeof(c->reason),
+					 "%+.1f%%: the thresholds are another runner's noise (timed regions %s)",
+					 c->change, foreign);
+			else if (c->rule)
 				snprintf(c->reason, sizeof(c->reason),
 					 "%+.1f%%: no measured threshold, only the catch-all rule '%s %s' (line %d)",
 					 c->change, c->rule->mode, c->rule->pattern, c->rule->line);
@@ -438,6 +443,7 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 	       struct hb_comparison *out, char *err, size_t errlen)
 {
 	size_t i, k = 0, extra = 0, gn = 0;
+	const char *foreign;
 	double glog = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -452,6 +458,7 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 		return hb_err(err, errlen, "out of memory");
 	if (!mode)
 		mode = base->setting;
+	foreign = hb_thresholds_foreign(th, mode, base);
 	for (i = 0; i < base->nmetrics; i++) {
 		out->m[k].b = &base->metrics[i];
 		out->m[k++].c = hb_set_find(cand, base->metrics[i].id);
@@ -463,13 +470,14 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 	for (i = 0; i < out->n; i++)
 		out->ntests += testable(&out->m[i]);
 	for (i = 0; i < out->n; i++)
-		compare_one(&out->m[i], th, mode, alpha, out->ntests ? out->ntests : 1);
+		compare_one(&out->m[i], foreign ? NULL : th, mode, alpha,
+			    out->ntests ? out->ntests : 1);
 	if (adjust(out))
 		return hb_err(err, errlen, "out of memory");
 	for (i = 0; i < out->n; i++) {
 		struct hb_cmp *c = &out->m[i];
 
-		decide(c, alpha, th != NULL);
+		decide(c, alpha, th != NULL, foreign);
 		if (c->verdict == HB_V_MISSING)
 			missing_derived(c, base, cand);
 		out->counts[c->verdict]++;
@@ -484,7 +492,13 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 	out->geomean_n = gn;
 
 	version_note(out, base, cand);
-	if (hb_profile_diffs(out, th, mode))
+	if (foreign) {
+		k = strlen(out->note);
+		snprintf(out->note + k, sizeof(out->note) - k,
+			 "%sthe %s thresholds were measured with timed regions %s, these runs' are %s: none applies (scripts/aa with this runner measures its own)",
+			 k ? "; " : "", mode, foreign, base->regions);
+	}
+	if (hb_profile_diffs(out, foreign ? NULL : th, mode))
 		return hb_err(err, errlen, "out of memory");
 	if (!hb_sets_incomparable(base, cand, out->problem, sizeof(out->problem)) &&
 	    out->counts[HB_V_MISSING]) {

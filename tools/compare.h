@@ -150,6 +150,12 @@ bool hb_thresholds_have_mode(const struct hb_thresholds *t, const char *mode);
  */
 const char *hb_thresholds_regions(const struct hb_thresholds *t,
 				  const char *setting);
+/*
+ * Those timed regions if they are not @set's: the rules are another
+ * runner's noise, which neither the gate nor a report may apply.
+ */
+const char *hb_thresholds_foreign(const struct hb_thresholds *t,
+				  const char *setting, const struct hb_set *set);
 /* what `noise` writes before a run line's timed regions, and the gate reads */
 #define HB_REGIONS_KEY	"; timed regions "
 

@@ -418,8 +418,8 @@ static int cmd_gate(int argc, char **argv)
 		goto out;
 	}
 	/* another runner's noise is not this one's: its rules do not hold */
-	rr = hb_thresholds_regions(&th, o.th_mode);
-	if (rr && strcmp(rr, base.regions)) {
+	rr = hb_thresholds_foreign(&th, o.th_mode, &base);
+	if (rr) {
 		ret = gate_error("%s: the %s rules were measured with timed regions %s, these runs' are %s: measure A/A noise with this runner (scripts/aa --mode %.*s%s)",
 				 th.path, o.th_mode, rr, base.regions,
 				 (int)strcspn(o.th_mode, ":"), o.th_mode,

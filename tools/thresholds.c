@@ -166,6 +166,14 @@ const char *hb_thresholds_regions(const struct hb_thresholds *t,
 	return r;
 }
 
+const char *hb_thresholds_foreign(const struct hb_thresholds *t,
+				  const char *setting, const struct hb_set *set)
+{
+	const char *r = t ? hb_thresholds_regions(t, setting) : NULL;
+
+	return r && strcmp(r, set->regions) ? r : NULL;
+}
+
 bool hb_thresholds_have_mode(const struct hb_thresholds *t, const char *mode)
 {
 	size_t i;
