@@ -104,7 +104,7 @@ if build=$($S/kernel-build --kernel newest --patches kernel-patches/test_hmm-ins
 			t_report fail "newest: THP mark" "statuses: $th"
 		fi
 	else
-		t_report fail "newest: preflight and quick run" "$(tail -n 5 "$tmp/vm.log"; cat "$out/preflight.txt" 2>/dev/null | grep FAIL)"
+		t_report fail "newest: preflight and quick run" "$(tail -n 3 "$tmp/vm.log"; grep FAIL "$out/preflight.txt" 2>/dev/null; t_guest_tail "$out")"
 	fi
 else
 	t_report fail "kernel-build --kernel newest" "$(tail -n 5 "$tmp/build.log")"
@@ -125,7 +125,7 @@ if build=$($S/kernel-build --patches kernel-patches/test_hmm-instrumentation 2> 
 		grep -qx "$(basename "$build")" "$tmp/tmpcache.log"; then
 		t_report ok "a cache under /tmp: the guest runs its hmm-tests and reads its build-info.json"
 	else
-		t_report fail "a cache under /tmp" "$(grep -e FAIL -e 'not found' -e vm-run "$tmp/tmpcache.log" | tail -n 5)"
+		t_report fail "a cache under /tmp" "$(grep -e FAIL -e 'not found' -e vm-run -e 'not ok' "$tmp/tmpcache.log" | tail -n 8)"
 	fi
 else
 	t_report fail "kernel-build (default)" "$(tail -n 5 "$tmp/build.log")"

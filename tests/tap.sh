@@ -34,6 +34,13 @@ t_report() {
 	fi
 }
 
+# what a failed guest left (the test's $tmp goes at exit): its last
+# stderr lines (the point it was on) and its console's last lines
+t_guest_tail() { # VM_RUN_OUT
+	tail -n 5 "$1/vm/stderr" 2>/dev/null | sed 's/^/guest: /'
+	tail -n 8 "$1/vm/console.log" 2>/dev/null | sed 's/^/console: /'
+}
+
 expect_ok() {
 	name=$1
 	shift
