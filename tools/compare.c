@@ -443,6 +443,7 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 	       struct hb_comparison *out, char *err, size_t errlen)
 {
 	size_t i, k = 0, extra = 0, gn = 0;
+	const struct hb_thresholds *rules;
 	const char *foreign;
 	double glog = 0;
 
@@ -458,7 +459,9 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 		return hb_err(err, errlen, "out of memory");
 	if (!mode)
 		mode = base->setting;
+	/* another runner's rules decide nothing (decide() says why) */
 	foreign = hb_thresholds_foreign(th, mode, base);
+	rules = foreign ? NULL : th;
 	for (i = 0; i < base->nmetrics; i++) {
 		out->m[k].b = &base->metrics[i];
 		out->m[k++].c = hb_set_find(cand, base->metrics[i].id);
@@ -470,8 +473,7 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 	for (i = 0; i < out->n; i++)
 		out->ntests += testable(&out->m[i]);
 	for (i = 0; i < out->n; i++)
-		compare_one(&out->m[i], foreign ? NULL : th, mode, alpha,
-			    out->ntests ? out->ntests : 1);
+		compare_one(&out->m[i], rules, mode, alpha, out->ntests ? out->ntests : 1);
 	if (adjust(out))
 		return hb_err(err, errlen, "out of memory");
 	for (i = 0; i < out->n; i++) {
@@ -498,7 +500,7 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 			 "%sthe %s thresholds were measured with timed regions %s, these runs' are %s: none applies (scripts/aa with this runner measures its own)",
 			 k ? "; " : "", mode, foreign, base->regions);
 	}
-	if (hb_profile_diffs(out, foreign ? NULL : th, mode))
+	if (hb_profile_diffs(out, rules, mode))
 		return hb_err(err, errlen, "out of memory");
 	if (!hb_sets_incomparable(base, cand, out->problem, sizeof(out->problem)) &&
 	    out->counts[HB_V_MISSING]) {
