@@ -39,6 +39,16 @@ const char *hb_mode_name(enum hb_mode m);
 /* The mode named @name, or -1. */
 int hb_mode_parse(const char *name);
 
+/*
+ * The runner sets apart a point's samples holding more interrupts than its
+ * fewest (docs/results-schema.md). Where every sample held this many or
+ * more, the regions span ticks: a handler is under 0.2% of each, and the
+ * fewest are often 1 or 2 samples of 10, one of them an outlier
+ * (results/aa-20261128-icount-full). The analysis takes the samples set
+ * apart back there.
+ */
+#define HB_SPANS_TICKS	3
+
 json_t *hb_stats_json(const struct hb_stats *st);
 json_t *hb_metric_json(double value, const char *unit, enum hb_direction dir);
 

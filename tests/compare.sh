@@ -385,6 +385,24 @@ else
 	t_report fail "compare: set-apart samples" "$(jq -c '[.comparisons[0].metrics[] | .candidate.set_apart]' "$T_LOG/json-apart" 2>&1 | head -c 300)"
 fi
 
+# a point whose every sample held HB_SPANS_TICKS (3) interrupts spans
+# ticks: what the runner set apart is taken back, counted, and compared
+mkdir -p "$tmp/back"
+for r in 1 2 3; do
+	jq '.benchmarks[0].points[0].interrupted = {kept_samples_interrupts: 3, samples: [1e9, 2e9]}' \
+		$F/sets/aa/$r.json > "$tmp/back/$r.json"
+done
+$T compare --format json $F/sets/base "$tmp/back" > "$T_LOG/json-back" 2> /dev/null
+if $T compare $F/sets/base "$tmp/back" 2> /dev/null | grep -q '^candidate .*; 6 interrupted samples of regions spanning ticks taken back$' &&
+	[ "$(jq '[.comparisons[0].metrics[] | .candidate.taken_back // 0] | add' "$T_LOG/json-back")" = 6 ] &&
+	[ "$(jq '[.comparisons[0].metrics[] | .candidate.set_apart // 0] | add' "$T_LOG/json-back")" = 0 ] &&
+	[ "$(jq '[.comparisons[0].metrics[] | .candidate.n // 0] | add' "$T_LOG/json-back")" = \
+	  "$(jq '[.comparisons[0].metrics[] | .candidate.n // 0] | add + 6' "$T_LOG/json-apart")" ]; then
+	t_report ok "compare: samples set apart from regions spanning ticks are taken back, counted and compared"
+else
+	t_report fail "compare: taken back" "$(jq -c '[.comparisons[0].metrics[] | .candidate | [.n, .set_apart, .taken_back]]' "$T_LOG/json-back" 2>&1 | head -c 300)"
+fi
+
 # timed regions: SCHED_FIFO samples lack the preemptions of SCHED_OTHER
 # ones (fixtures without the field ran SCHED_OTHER): a set mixing them is
 # refused, sides that differ do not compare

@@ -54,6 +54,7 @@ struct hb_metric {
 	double **x;		/* samples (headline) or the one value */
 	size_t *n;
 	size_t apart;		/* headline: samples set apart, interrupted */
+	size_t back;		/* and those taken back: HB_SPANS_TICKS */
 	json_t *counters;	/* headline: event -> per-op, ops-weighted */
 };
 
@@ -73,8 +74,11 @@ struct hb_set {
 	char hosts[256];
 	/* the timed regions' scheduling policy (hb_regions_policy) */
 	char regions[160];
-	/* points' samples over the rounds, and those set apart, interrupted */
-	size_t samples, apart;
+	/*
+	 * points' samples over the rounds, those set apart, interrupted, and
+	 * those taken back (HB_SPANS_TICKS)
+	 */
+	size_t samples, apart, back;
 	/* DIR/profile/profile.json of a set given as DIR (scripts/profile) */
 	json_t *profile;
 	size_t nmetrics;

@@ -144,6 +144,9 @@ static void set_line(FILE *f, const char *what, const struct hb_set *s)
 		s->mode, s->time_unit);
 	if (s->apart)
 		fprintf(f, "; %zu of %zu samples set apart, interrupted", s->apart, s->samples);
+	if (s->back)
+		fprintf(f, "; %zu interrupted samples of regions spanning ticks taken back",
+			s->back);
 	fputc('\n', f);
 }
 
@@ -531,9 +534,10 @@ static json_t *side_json(const struct hb_metric *m, double med)
 		return json_null();
 	for (r = 0; r < m->nrounds; r++)
 		n += m->n[r];
-	return json_pack("{so sI sI sI ss}", "median", num(med),
+	return json_pack("{so sI sI sI sI ss}", "median", num(med),
 			 "rounds", (json_int_t)m->nrounds, "n", (json_int_t)n,
 			 "set_apart", (json_int_t)m->apart,
+			 "taken_back", (json_int_t)m->back,
 			 "status", hb_status_name(m->state));
 }
 

@@ -117,18 +117,20 @@ static struct hb_metric *metric_get(struct hb_set *set, const char *bench,
 }
 
 static int metric_add_values(struct hb_metric *m, const json_t *vals,
-			     double one)
+			     const json_t *more, double one)
 {
-	size_t i, k = m->nrounds;
+	size_t i, k = m->nrounds, n0 = json_array_size(vals);
 	json_t *v;
 
 	if (vals) {
-		m->n[k] = json_array_size(vals);
+		m->n[k] = n0 + json_array_size(more);
 		m->x[k] = malloc((m->n[k] ? m->n[k] : 1) * sizeof(double));
 		if (!m->x[k])
 			return -1;
 		json_array_foreach(vals, i, v)
 			m->x[k][i] = json_number_value(v);
+		json_array_foreach(more, i, v)
+			m->x[k][n0 + i] = json_number_value(v);
 	} else {
 		m->x[k] = malloc(sizeof(double));
 		if (!m->x[k])
@@ -205,11 +207,12 @@ static bool twice(json_t *ids, const struct hb_metric *m)
 static int gather_round(struct hb_set *set, size_t r, json_t *ids,
 			char *err, size_t len)
 {
-	const json_t *root = set->roots[r], *b, *pt, *m;
+	const json_t *root = set->roots[r], *b, *pt, *m, *ia;
 	const char *unit = hb_str(json_object_get(root, "context"), "time_unit");
 	const char *bname, *op, *key;
 	size_t i, j, apart;
 	char head[64];
+	bool back;
 
 	json_array_foreach(json_object_get(root, "benchmarks"), i, b) {
 		bname = hb_str(b, "name");
@@ -247,14 +250,22 @@ static int gather_round(struct hb_set *set, size_t r, json_t *ids,
 					strdup(hb_str(pt, "unit"));
 				hm->dir = HB_LOWER_IS_BETTER;
 				hm->seen++;
-				if (metric_add_values(hm, json_object_get(pt, "samples"), 0))
+				ia = json_object_get(pt, "interrupted");
+				apart = json_array_size(json_object_get(ia, "samples"));
+				back = json_integer_value(json_object_get(ia,
+					"kept_samples_interrupts")) >= HB_SPANS_TICKS;
+				if (metric_add_values(hm, json_object_get(pt, "samples"),
+						      back ? json_object_get(ia, "samples") : NULL, 0))
 					goto oom;
-				apart = json_array_size(json_object_get(
-					json_object_get(pt, "interrupted"), "samples"));
-				hm->apart += apart;
-				set->apart += apart;
 				set->samples += apart +
 					json_array_size(json_object_get(pt, "samples"));
+				if (back) {
+					hm->back += apart;
+					set->back += apart;
+				} else {
+					hm->apart += apart;
+					set->apart += apart;
+				}
 				add_counters(hm, json_object_get(pt, "counters"));
 			}
 			/* a point's sample series: tested on samples, as headlines */
@@ -276,7 +287,7 @@ static int gather_round(struct hb_set *set, size_t r, json_t *ids,
 				sm->seen++;
 				metric_mark(sm, st, hb_str(pt, "reason"));
 				if (st == HB_STATUS_OK && json_array_size(json_object_get(m, "samples")) &&
-				    metric_add_values(sm, json_object_get(m, "samples"), 0))
+				    metric_add_values(sm, json_object_get(m, "samples"), NULL, 0))
 					goto oom;
 			}
 			json_object_foreach(json_object_get(pt, "metrics"), key, m) {
@@ -299,7 +310,7 @@ static int gather_round(struct hb_set *set, size_t r, json_t *ids,
 				dm->seen++;
 				metric_mark(dm, st, hb_str(pt, "reason"));
 				if (st == HB_STATUS_OK && json_is_number(json_object_get(m, "value")) &&
-				    metric_add_values(dm, NULL, json_number_value(
+				    metric_add_values(dm, NULL, NULL, json_number_value(
 					    json_object_get(m, "value"))))
 					goto oom;
 			}
@@ -328,7 +339,7 @@ oom:
 			sm->dir = direction(m);
 			sm->seen++;
 			if (json_is_number(json_object_get(m, "value")) &&
-			    metric_add_values(sm, NULL, json_number_value(
+			    metric_add_values(sm, NULL, NULL, json_number_value(
 				    json_object_get(m, "value"))))
 				return hb_err(err, len, "out of memory");
 		}
@@ -472,7 +483,7 @@ static char *kernel_identity(const json_t *ctx)
 
 /*
  * How a run's timed regions were scheduled and kept: "SCHED_FIFO (not:
- * revoke, ...), interrupted samples set apart", or "SCHED_OTHER" (every
+ * revoke, ...), interrupted samples set apart (taken back ...)", or "SCHED_OTHER" (every
  * run before the context said). Their samples differ in what preempts or
  * interrupts them: one set, one policy.
  */
@@ -490,8 +501,11 @@ static void regions_policy(const json_t *ctx, char *buf, size_t len)
 				      json_string_value(v));
 	if (i && n < len)
 		n += snprintf(buf + n, len - n, ")");
+	/* the analysis's half of the rule too: rules measured without it differ */
 	if (!strcmp(hb_str(tr, "interrupted"), "set apart") && n < len)
-		snprintf(buf + n, len - n, ", interrupted samples set apart");
+		snprintf(buf + n, len - n,
+			 ", interrupted samples set apart (taken back where each held %d or more)",
+			 HB_SPANS_TICKS);
 }
 
 int hb_set_load(struct hb_set *set, const char *arg, char *err, size_t errlen)
