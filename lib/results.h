@@ -42,7 +42,8 @@ int hb_mode_parse(const char *name);
 /*
  * The runner sets apart a point's samples holding more interrupts than its
  * fewest (docs/results-schema.md). Where every sample held this many or
- * more, the regions span ticks: a handler is under 0.2% of each, and the
+ * more, the regions span over 2 ticks (8,000,000 instructions in icount):
+ * a handler, 10,000 to 17,000, is at most about 0.2% of one, and the
  * fewest are often 1 or 2 samples of 10, one of them an outlier
  * (results/aa-20261128-icount-full). The analysis takes the samples set
  * apart back there.
