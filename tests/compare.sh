@@ -369,14 +369,20 @@ else
 	t_report fail "compare: host note" "$($T compare $TH $F/sets/base "$tmp/hostb" 2>&1 | grep -i note)"
 fi
 
+# the aa set's rounds into DIR, their first point with 2 samples set
+# apart, its kept samples holding KEPT interrupts
+set_apart() {
+	mkdir -p "$1"
+	for r in 1 2 3; do
+		jq --argjson k "$2" '.benchmarks[0].points[0].interrupted = {kept_samples_interrupts: $k, samples: [1e9, 2e9]}' \
+			$F/sets/aa/$r.json > "$1/$r.json"
+	done
+}
+
 # samples set apart for the interrupts in them (their point's fewest 2,
 # one short of taking them back) are counted, per side and
 # per metric, not compared
-mkdir -p "$tmp/apart"
-for r in 1 2 3; do
-	jq '.benchmarks[0].points[0].interrupted = {kept_samples_interrupts: 2, samples: [1e9, 2e9]}' \
-		$F/sets/aa/$r.json > "$tmp/apart/$r.json"
-done
+set_apart "$tmp/apart" 2
 $T compare --format json $F/sets/base "$tmp/apart" > "$T_LOG/json-apart" 2> /dev/null
 if $T compare $F/sets/base "$tmp/apart" 2> /dev/null | grep -q '^candidate .*; 6 of [0-9]* samples set apart, interrupted$' &&
 	[ "$(jq '[.comparisons[0].metrics[] | .candidate.set_apart // 0] | add' "$T_LOG/json-apart")" = 6 ] &&
@@ -388,11 +394,7 @@ fi
 
 # a point whose every sample held HB_SPANS_TICKS (3) interrupts spans
 # ticks: what the runner set apart is taken back, counted, and compared
-mkdir -p "$tmp/back"
-for r in 1 2 3; do
-	jq '.benchmarks[0].points[0].interrupted = {kept_samples_interrupts: 3, samples: [1e9, 2e9]}' \
-		$F/sets/aa/$r.json > "$tmp/back/$r.json"
-done
+set_apart "$tmp/back" 3
 $T compare --format json $F/sets/base "$tmp/back" > "$T_LOG/json-back" 2> /dev/null
 if $T compare $F/sets/base "$tmp/back" 2> /dev/null | grep -q '^candidate .*; 6 interrupted samples of regions spanning ticks taken back$' &&
 	[ "$(jq '[.comparisons[0].metrics[] | .candidate.taken_back // 0] | add' "$T_LOG/json-back")" = 6 ] &&

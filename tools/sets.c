@@ -207,7 +207,7 @@ static bool twice(json_t *ids, const struct hb_metric *m)
 static int gather_round(struct hb_set *set, size_t r, json_t *ids,
 			char *err, size_t len)
 {
-	const json_t *root = set->roots[r], *b, *pt, *m, *ia;
+	const json_t *root = set->roots[r], *b, *pt, *m, *ia, *kept;
 	const char *unit = hb_str(json_object_get(root, "context"), "time_unit");
 	const char *bname, *op, *key;
 	size_t i, j, apart;
@@ -250,15 +250,15 @@ static int gather_round(struct hb_set *set, size_t r, json_t *ids,
 					strdup(hb_str(pt, "unit"));
 				hm->dir = HB_LOWER_IS_BETTER;
 				hm->seen++;
+				kept = json_object_get(pt, "samples");
 				ia = json_object_get(pt, "interrupted");
 				apart = json_array_size(json_object_get(ia, "samples"));
 				back = json_integer_value(json_object_get(ia,
 					"kept_samples_interrupts")) >= HB_SPANS_TICKS;
-				if (metric_add_values(hm, json_object_get(pt, "samples"),
+				if (metric_add_values(hm, kept,
 						      back ? json_object_get(ia, "samples") : NULL, 0))
 					goto oom;
-				set->samples += apart +
-					json_array_size(json_object_get(pt, "samples"));
+				set->samples += apart + json_array_size(kept);
 				if (back) {
 					hm->back += apart;
 					set->back += apart;
@@ -483,9 +483,9 @@ static char *kernel_identity(const json_t *ctx)
 
 /*
  * How a run's timed regions were scheduled and kept: "SCHED_FIFO (not:
- * revoke, ...), interrupted samples set apart (taken back ...)", or "SCHED_OTHER" (every
- * run before the context said). Their samples differ in what preempts or
- * interrupts them: one set, one policy.
+ * revoke, ...), interrupted samples set apart (taken back ...)", or
+ * "SCHED_OTHER" (every run before the context said). Their samples differ
+ * in what preempts or interrupts them: one set, one policy.
  */
 static void regions_policy(const json_t *ctx, char *buf, size_t len)
 {
