@@ -219,5 +219,23 @@ else
 		"exit $rc, pairs ${pairs:-?}, argv ${argv:-?}: $(tail -n 4 "$tmp/aa-x.err")"
 fi
 
+# --- scripts/aa --merge: that campaign's rows (restore's) into the shipped
+# rules, the setting's other rows and its provenance kept (no boot) ---
+cp config/thresholds "$tmp/merged"
+$S/aa --from "$tmp/aa" --merge "$tmp/merged" > /dev/null 2> "$tmp/aa-m.err"
+rc=$?
+set_=$MODE:quick
+if [ $rc -eq 0 ] &&
+	[ "$(grep "^$set_ " config/thresholds | grep -v " restore/")" = "$(grep "^$set_ " "$tmp/merged" | grep -v " restore/")" ] &&
+	[ "$(grep "^$set_ restore/" "$tmp/merged" | sort)" = "$(grep "^$set_ restore/" "$tmp/aa/thresholds" | sort)" ] &&
+	[ "$(grep -c "^# $set_: " "$tmp/merged")" = 1 ] &&
+	{ ! grep -q "^# $set_: " config/thresholds ||
+	  [ "$(grep "^# $set_: " config/thresholds)" = "$(grep "^# $set_: " "$tmp/merged")" ]; } &&
+	[ "$(jq .thresholds_merged "$tmp/aa/aa.json")" = true ]; then
+	t_report ok "aa --merge: $(grep -c "^$set_ restore/" "$tmp/merged") restore rules merged, $(grep "^$set_ " "$tmp/merged" | grep -vc " restore/") other $set_ rules and the provenance kept"
+else
+	t_report fail "aa --merge: restore's rules merged, the others kept" "exit $rc: $(tail -n 4 "$tmp/aa-m.err")"
+fi
+
 echo "# ab tests took $(( $(date +%s) - t0 )) s"
 t_done

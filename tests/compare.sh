@@ -196,6 +196,40 @@ else
 	t_report fail "noise: thresholds file" "$(cat "$tmp/th")"
 fi
 expect_exit "noise: its own thresholds pass the pair they came from" 0 $T gate --thresholds "$tmp/th" $F/sets/base $F/sets/aa
+# --merge: a campaign over some rows (restore's alone, its noise made
+# larger) replaces those rows' rules and keeps the setting's others and
+# its provenance; one of other timed regions is refused
+mkdir -p "$tmp/mg-x" "$tmp/mg-y" "$tmp/mg-r"
+for f in $F/sets/base/*.json; do
+	jq '.benchmarks |= map(select(.name == "restore"))' "$f" > "$tmp/mg-x/${f##*/}"
+done
+for f in $F/sets/aa/*.json; do
+	jq '.benchmarks |= map(select(.name == "restore"))' "$f" > "$tmp/mg-y/${f##*/}"
+done
+jq '.benchmarks[0].points[0].samples |= map(. * 1.3)' "$tmp/mg-y/1.json" > "$tmp/mg-y/1.tmp" &&
+	mv "$tmp/mg-y/1.tmp" "$tmp/mg-y/1.json"
+$T noise --output "$tmp/mg" $F/sets/base $F/sets/aa 2> /dev/null
+$T noise "$tmp/mg-x" "$tmp/mg-y" 2> /dev/null | grep '^tcg:quick ' > "$tmp/mg-new"
+grep '^tcg:quick ' "$tmp/mg" | grep -v ' restore/' > "$tmp/mg-others"
+grep '^tcg:quick restore/' "$tmp/mg" > "$tmp/mg-old"
+$T noise --output "$tmp/mg-alone" --merge "$tmp/mg" "$tmp/mg-x" "$tmp/mg-y" 2> /dev/null
+if [ -s "$tmp/mg-new" ] && ! cmp -s "$tmp/mg-new" "$tmp/mg-old" &&
+	[ "$(grep '^tcg:quick ' "$tmp/mg" | sort)" = "$(cat "$tmp/mg-others" "$tmp/mg-new" | sort)" ] &&
+	[ "$(grep -c '^# tcg:quick: A/A' "$tmp/mg")" = 1 ] &&
+	grep -q "^# tcg:quick, $(wc -l < "$tmp/mg-new") of its rules measured again: A/A" "$tmp/mg" &&
+	[ "$(grep '^tcg:quick ' "$tmp/mg-alone")" = "$(cat "$tmp/mg-new")" ]; then
+	t_report ok "noise --merge: $(wc -l < "$tmp/mg-new") restore rules measured again, $(wc -l < "$tmp/mg-others") others and the provenance kept; --output beside it written whole"
+else
+	t_report fail "noise --merge" "$(grep -v '^# [a-z]' "$tmp/mg" | head -n 20)"
+fi
+expect_exit "noise --merge: the merged file gates the pair of its other rows" 0 \
+	$T gate --thresholds "$tmp/mg" $F/sets/base $F/sets/aa
+for f in "$tmp"/mg-x/*.json; do
+	jq '.context.timed_regions = {"policy": "SCHED_FIFO", "priority": 1, "except": [], "interrupted": "set apart"}' \
+		"$f" > "$tmp/mg-r/${f##*/}"
+done
+expect_fail "noise --merge: rows of other timed regions are refused" 'cannot merge into tcg:quick' \
+	$T noise --merge "$tmp/mg" "$tmp/mg-r" "$tmp/mg-r"
 expect_fail "noise: refuses two kernels" 'one kernel' $T noise $F/sets/base $F/bad/other-kernel.json
 # Benjamini-Hochberg: a metric identical on both sides keeps its place in
 # the family (it once shifted every later metric's q by one: a change with

@@ -375,10 +375,14 @@ int hb_noise_subset(struct hb_noise *dst, const struct hb_noise *z, size_t pair,
 /*
  * Writes @rules as the thresholds of @setting to @path (stdout if NULL):
  * the file's other settings' rules and their provenance lines are kept,
- * this setting's replaced, under "# SETTING: @provenance".
+ * this setting's replaced, under "# SETTING: @provenance". With @merge
+ * only the setting's rules for @rules' metrics are replaced, under
+ * "# SETTING, N of its rules measured again: @provenance" (a campaign over
+ * some rows, e.g. one benchmark's); its other rules and its provenance
+ * stay, and a provenance of other timed regions refuses the merge.
  */
 int hb_thresholds_write(const char *path, const char *setting,
 			const char *provenance, const struct hb_noise_rule *rules,
-			size_t n, char *err, size_t len);
+			size_t n, bool merge, char *err, size_t len);
 
 #endif

@@ -35,6 +35,7 @@ struct opts {
 	bool fmt_given;
 	const char *output, *thresholds, *th_mode, *describe;
 	const char *outputs[4], *each, *loo;	/* noise's */
+	bool merges[4];		/* outputs[i] is --merge's */
 	size_t noutputs;
 	double alpha, margin;
 	bool mix_hosts;
@@ -49,7 +50,7 @@ static void usage(FILE *f)
 "       " PROG " gate [--thresholds FILE] [--output FILE] [--mode-thresholds MODE]\n"
 "                     [--alpha A] BASELINE CANDIDATE\n"
 "       (compare, gate and noise take --mix-hosts: rounds of one set from several hosts)\n"
-"       " PROG " noise [--output FILE]... [--describe TEXT] [--margin F]\n"
+"       " PROG " noise [--output FILE]... [--merge FILE]... [--describe TEXT] [--margin F]\n"
 "                      [--each FMT] [--leave-one-out FMT] X Y [X Y ...]\n"
 "A result set is a results.json, a directory of rounds (DIR/*/results.json,\n"
 "else DIR/*.json) or a comma-separated list of files: repeated boots of one kernel.\n"
@@ -60,6 +61,8 @@ static void usage(FILE *f)
 "several pairs a metric's threshold is its largest noise over them.\n"
 "--each FMT / --leave-one-out FMT: also the thresholds of each pair alone /\n"
 "of all pairs but each, into FMT with %%d its number (from 1), %%%% a %%.\n"
+"--merge FILE: in FILE replace only the rules of the metrics these pairs measured\n"
+"(a campaign over some rows), keeping the setting's others and its provenance.\n"
 "Thresholds: --thresholds, else $HMMBENCH_THRESHOLDS, else config/thresholds\n"
 "beside this tool's tree. See docs/compare.md.\n");
 }
@@ -155,6 +158,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 		{ "alpha", required_argument, NULL, 'a' },
 		{ "describe", required_argument, NULL, 'd' },
 		{ "mix-hosts", no_argument, NULL, 'x' },
+		{ "merge", required_argument, NULL, 'M' },
 		{ "margin", required_argument, NULL, 'g' },
 		{ "each", required_argument, NULL, 'e' },
 		{ "leave-one-out", required_argument, NULL, 'l' },
@@ -179,14 +183,18 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 			o->fmt_given = true;
 			break;
 		case 'o':
+		case 'M':
 			/* noise writes its rules to each; a report goes to one */
 			if (o->noutputs == ARRAY_SIZE(o->outputs) ||
-			    (o->noutputs && strcmp(cmd, "noise"))) {
-				fprintf(stderr, PROG " %s: too many --output (noise takes up to %zu, %s one)\n",
+			    (o->noutputs && strcmp(cmd, "noise")) ||
+			    (c == 'M' && strcmp(cmd, "noise"))) {
+				fprintf(stderr, PROG " %s: too many --output or --merge (noise takes up to %zu, %s one --output)\n",
 					cmd, ARRAY_SIZE(o->outputs), cmd);
 				return -1;
 			}
-			o->output = optarg;
+			if (c == 'o')
+				o->output = optarg;
+			o->merges[o->noutputs] = c == 'M';
 			o->outputs[o->noutputs++] = optarg;
 			break;
 		case 'e':
@@ -533,7 +541,7 @@ static void run_line(char *buf, size_t len, const struct hb_set *s)
 
 /* @z's rules into @path (stdout if NULL), "PROG noise: ..." on stderr */
 static int write_noise(const char *path, const struct hb_noise *z, const char *run,
-		       const char *describe)
+		       const char *describe, bool merge)
 {
 	char err[2048], prov[2048], stamp[32];
 	time_t now = time(NULL);
@@ -542,13 +550,15 @@ static int write_noise(const char *path, const struct hb_noise *z, const char *r
 	snprintf(prov, sizeof(prov), "%s: A/A, largest noise of %zu pair(s) times %g of %zu vs %zu rounds of '%s', kernel %s, %s%s%s",
 		 z->setting, z->npairs, z->margin, z->rounds[0], z->rounds[1], run,
 		 z->kernel, stamp, describe ? ", " : "", describe ? describe : "");
-	if (hb_thresholds_write(path, z->setting, prov, z->rules, z->nrules, err, sizeof(err))) {
+	if (hb_thresholds_write(path, z->setting, prov, z->rules, z->nrules, merge, err,
+				sizeof(err))) {
 		fprintf(stderr, PROG " noise: %s\n", err);
 		return -1;
 	}
 	if (path)
-		fprintf(stderr, PROG " noise: %s thresholds for %zu metrics from %zu pair(s) written to %s\n",
-			z->setting, z->nrules, z->npairs, path);
+		fprintf(stderr, PROG " noise: %s thresholds for %zu metrics from %zu pair(s) %s %s\n",
+			z->setting, z->nrules, z->npairs, merge ? "merged into" : "written to",
+			path);
 	return 0;
 }
 
@@ -577,7 +587,7 @@ static int write_subsets(const char *fmt, const struct hb_noise *z, const char *
 		}
 		snprintf(desc, sizeof(desc),
 			 only ? "pair %zu alone" : "leave one out: all pairs but %zu", p + 1);
-		ret = write_noise(path, &sub, run, desc);
+		ret = write_noise(path, &sub, run, desc, false);
 		hb_noise_free(&sub);
 	}
 	return ret;
@@ -615,9 +625,9 @@ static int cmd_noise(int argc, char **argv)
 		return 2;
 	}
 	for (i = 0; i < o.noutputs && !ret; i++)
-		ret = write_noise(o.outputs[i], &noise, run, o.describe);
+		ret = write_noise(o.outputs[i], &noise, run, o.describe, o.merges[i]);
 	if (!o.noutputs)
-		ret = write_noise(NULL, &noise, run, o.describe);
+		ret = write_noise(NULL, &noise, run, o.describe, false);
 	if (!ret && o.each)
 		ret = write_subsets(o.each, &noise, run, true);
 	if (!ret && o.loo)

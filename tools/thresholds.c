@@ -198,13 +198,36 @@ static bool is_setting(const char *s)
 	return hb_mode_parse(mode) >= 0;
 }
 
+/* the timed regions a provenance line names, into @buf ("" if none) */
+static void prov_regions(const char *line, char *buf, size_t len)
+{
+	const char *r = strstr(line, HB_REGIONS_KEY), *q;
+
+	q = r ? strchr(r, '\'') : NULL;
+	if (!q)
+		snprintf(buf, len, "%s", "");
+	else
+		snprintf(buf, len, "%.*s", (int)(q - r), r);
+}
+
+static bool measured_again(const struct hb_noise_rule *rules, size_t n, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(rules[i].id, id))
+			return true;
+	return false;
+}
+
 int hb_thresholds_write(const char *path, const char *setting,
 			const char *provenance, const struct hb_noise_rule *rules,
-			size_t n, char *err, size_t len)
+			size_t n, bool merge, char *err, size_t len)
 {
 	char *old = NULL, *line = NULL, mode[64], pat[512], tmp[4096];
+	char theirs[1024] = "", ours[1024];
 	size_t oldlen = 0, cap = 0, i;
-	bool profiles = false;
+	bool profiles = false, provenanced = false;
 	FILE *in, *keep, *out;
 
 	for (i = 0; i < n; i++)
@@ -228,14 +251,19 @@ int hb_thresholds_write(const char *path, const char *setting,
 			if (!is_setting(mode))
 				continue;
 			mine = !strcmp(mode, setting);
-			if (!mine || (!profiles && strstr(line, " profile/BENCH")))
+			if (mine && merge && !strncmp(line + 2 + strlen(setting), ": ", 2)) {
+				provenanced = true;
+				prov_regions(line, theirs, sizeof(theirs));
+			}
+			if (!mine || merge || (!profiles && strstr(line, " profile/BENCH")))
 				fprintf(keep, "\n%s", line);
 			continue;
 		}
 		if (sscanf(line, "%63s %511s", mode, pat) < 1)
 			continue;
 		mine = !strcmp(mode, setting);
-		if (!mine || (!profiles && hb_is_profile_rule(pat)))
+		if (!mine || (!profiles && hb_is_profile_rule(pat)) ||
+		    (merge && !measured_again(rules, n, pat)))
 			fputs(line, keep);
 	}
 	free(line);
@@ -244,6 +272,15 @@ int hb_thresholds_write(const char *path, const char *setting,
 	if (!keep)
 		return hb_err(err, len, "out of memory");
 	fclose(keep);
+	/* rows of one runner's rules measured again by another: refused */
+	prov_regions(provenance, ours, sizeof(ours));
+	if (provenanced && strcmp(theirs, ours)) {
+		free(old);
+		return hb_err(err, len, "cannot merge into %s's rules of %s: they are other timed regions' ('%s'), these '%s'; measure the whole setting",
+			      setting, path ? path : "stdout", theirs + strlen(HB_REGIONS_KEY),
+			      *ours ? ours + strlen(HB_REGIONS_KEY) : "unsaid");
+	}
+	merge = merge && provenanced;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path ? path : "");
 	out = path ? fopen(tmp, "w") : stdout;
@@ -267,7 +304,11 @@ int hb_thresholds_write(const char *path, const char *setting,
 	if (oldlen)
 		fputs(old, out);
 	free(old);
-	fprintf(out, "\n# %s\n", provenance);
+	if (merge)	/* "SETTING: ..." as "SETTING, N of its rules measured again: ..." */
+		fprintf(out, "\n# %s, %zu of its rules measured again%s\n", setting, n,
+			provenance + strlen(setting));
+	else
+		fprintf(out, "\n# %s\n", provenance);
 	for (i = 0; i < n; i++) {
 		/* profile/BENCH: percentage points of a profile's share */
 		const char *u = hb_is_profile_rule(rules[i].id) ? " pp" : "%";
