@@ -199,13 +199,13 @@ expect_exit "noise: its own thresholds pass the pair they came from" 0 $T gate -
 # --merge: a campaign over some rows (restore's alone, its noise made
 # larger) replaces those rows' rules and keeps the setting's others and
 # its provenance; one of other timed regions is refused
-mkdir -p "$tmp/mg-x" "$tmp/mg-y" "$tmp/mg-r"
-for f in $F/sets/base/*.json; do
-	jq '.benchmarks |= map(select(.name == "restore"))' "$f" > "$tmp/mg-x/${f##*/}"
+for s in base:x aa:y; do
+	mkdir -p "$tmp/mg-${s#*:}"
+	for f in $F/sets/${s%:*}/*.json; do
+		jq '.benchmarks |= map(select(.name == "restore"))' "$f" > "$tmp/mg-${s#*:}/${f##*/}"
+	done
 done
-for f in $F/sets/aa/*.json; do
-	jq '.benchmarks |= map(select(.name == "restore"))' "$f" > "$tmp/mg-y/${f##*/}"
-done
+mkdir -p "$tmp/mg-r"
 jq '.benchmarks[0].points[0].samples |= map(. * 1.3)' "$tmp/mg-y/1.json" > "$tmp/mg-y/1.tmp" &&
 	mv "$tmp/mg-y/1.tmp" "$tmp/mg-y/1.json"
 $T noise --output "$tmp/mg" $F/sets/base $F/sets/aa 2> /dev/null

@@ -182,12 +182,16 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 			}
 			o->fmt_given = true;
 			break;
-		case 'o':
 		case 'M':
+			if (strcmp(cmd, "noise")) {
+				fprintf(stderr, PROG " %s: --merge is noise's\n", cmd);
+				return -1;
+			}
+			/* fall through */
+		case 'o':
 			/* noise writes its rules to each; a report goes to one */
 			if (o->noutputs == ARRAY_SIZE(o->outputs) ||
-			    (o->noutputs && strcmp(cmd, "noise")) ||
-			    (c == 'M' && strcmp(cmd, "noise"))) {
+			    (o->noutputs && strcmp(cmd, "noise"))) {
 				fprintf(stderr, PROG " %s: too many --output or --merge (noise takes up to %zu, %s one --output)\n",
 					cmd, ARRAY_SIZE(o->outputs), cmd);
 				return -1;

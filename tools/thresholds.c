@@ -16,10 +16,23 @@
 #include "compare.h"
 
 
+/* "... 'RUN; timed regions X' ...": X, its length in *@n; NULL if none */
+static const char *line_regions(const char *line, size_t *n)
+{
+	const char *r = strstr(line, HB_REGIONS_KEY), *q;
+
+	q = r ? strchr(r, '\'') : NULL;
+	if (!q)
+		return NULL;
+	r += strlen(HB_REGIONS_KEY);
+	*n = q - r;
+	return r;
+}
+
 /* "# SETTING: A/A ... 'RUN; timed regions X' ...": X for SETTING */
 static int provenance(struct hb_thresholds *t, const char *line)
 {
-	const char *key = HB_REGIONS_KEY, *r, *q, *colon;
+	const char *r, *colon;
 	char setting[64];
 	size_t n;
 	void *grown;
@@ -31,17 +44,15 @@ static int provenance(struct hb_thresholds *t, const char *line)
 		return 0;	/* not a setting's metric rules */
 	memcpy(setting, line + 2, n);
 	setting[n] = '\0';
-	r = strstr(colon, key);
-	q = r ? strchr(r, '\'') : NULL;
-	if (!q)
+	r = line_regions(colon, &n);
+	if (!r)
 		return 0;
-	r += strlen(key);
 	grown = realloc(t->regions, (t->nregions + 1) * sizeof(*t->regions));
 	if (!grown)
 		return -1;
 	t->regions = grown;
 	t->regions[t->nregions].setting = strdup(setting);
-	t->regions[t->nregions].regions = strndup(r, q - r);
+	t->regions[t->nregions].regions = strndup(r, n);
 	if (!t->regions[t->nregions].setting || !t->regions[t->nregions].regions) {
 		free(t->regions[t->nregions].setting);
 		free(t->regions[t->nregions].regions);
@@ -201,13 +212,10 @@ static bool is_setting(const char *s)
 /* the timed regions a provenance line names, into @buf ("" if none) */
 static void prov_regions(const char *line, char *buf, size_t len)
 {
-	const char *r = strstr(line, HB_REGIONS_KEY), *q;
+	size_t n = 0;
+	const char *r = line_regions(line, &n);
 
-	q = r ? strchr(r, '\'') : NULL;
-	if (!q)
-		snprintf(buf, len, "%s", "");
-	else
-		snprintf(buf, len, "%.*s", (int)(q - r), r);
+	snprintf(buf, len, "%.*s", (int)n, r ? r : "");
 }
 
 static bool measured_again(const struct hb_noise_rule *rules, size_t n, const char *id)
@@ -277,8 +285,8 @@ int hb_thresholds_write(const char *path, const char *setting,
 	if (provenanced && strcmp(theirs, ours)) {
 		free(old);
 		return hb_err(err, len, "cannot merge into %s's rules of %s: they are other timed regions' ('%s'), these '%s'; measure the whole setting",
-			      setting, path ? path : "stdout", theirs + strlen(HB_REGIONS_KEY),
-			      *ours ? ours + strlen(HB_REGIONS_KEY) : "unsaid");
+			      setting, path ? path : "stdout", *theirs ? theirs : "unsaid",
+			      *ours ? ours : "unsaid");
 	}
 	merge = merge && provenanced;
 
