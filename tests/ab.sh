@@ -229,12 +229,25 @@ if [ $rc -eq 0 ] &&
 	[ "$(grep "^$set_ " config/thresholds | grep -v " restore/")" = "$(grep "^$set_ " "$tmp/merged" | grep -v " restore/")" ] &&
 	[ "$(grep "^$set_ restore/" "$tmp/merged" | sort)" = "$(grep "^$set_ restore/" "$tmp/aa/thresholds" | sort)" ] &&
 	[ "$(grep -c "^# $set_: " "$tmp/merged")" = 1 ] &&
-	{ ! grep -q "^# $set_: " config/thresholds ||
-	  [ "$(grep "^# $set_: " config/thresholds)" = "$(grep "^# $set_: " "$tmp/merged")" ]; } &&
+	[ "$(grep "^# $set_: " config/thresholds)" = "$(grep "^# $set_: " "$tmp/merged")" ] &&
 	[ "$(jq .thresholds_merged "$tmp/aa/aa.json")" = true ]; then
 	t_report ok "aa --merge: $(grep -c "^$set_ restore/" "$tmp/merged") restore rules merged, $(grep "^$set_ " "$tmp/merged" | grep -vc " restore/") other $set_ rules and the provenance kept"
 else
 	t_report fail "aa --merge: restore's rules merged, the others kept" "exit $rc: $(tail -n 4 "$tmp/aa-m.err")"
+fi
+
+# --- a campaign of some rows merges unless told otherwise: written whole,
+# its rules would drop the setting's others (no boot) ---
+expect_fail "aa with both --write and --merge" "give one of --write FILE and --merge FILE" \
+	$S/aa --from "$tmp/aa" --write "$tmp/w" --merge "$tmp/m"
+cp config/thresholds "$tmp/merged2"
+HMMBENCH_THRESHOLDS=$tmp/merged2 $S/aa --from "$tmp/aa" > /dev/null 2> "$tmp/aa-m2.err"
+rc=$?
+if [ $rc -eq 0 ] && grep -q "thresholds merged into $tmp/merged2" "$tmp/aa-m2.err" &&
+	[ "$(grep "^$set_ " config/thresholds | grep -v " restore/")" = "$(grep "^$set_ " "$tmp/merged2" | grep -v " restore/")" ]; then
+	t_report ok "aa --from a campaign of restore alone: merged by default, the other $set_ rules kept"
+else
+	t_report fail "aa --from a campaign of some rows merges" "exit $rc: $(tail -n 4 "$tmp/aa-m2.err")"
 fi
 
 echo "# ab tests took $(( $(date +%s) - t0 )) s"

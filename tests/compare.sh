@@ -209,6 +209,7 @@ mkdir -p "$tmp/mg-r"
 jq '.benchmarks[0].points[0].samples |= map(. * 1.3)' "$tmp/mg-y/1.json" > "$tmp/mg-y/1.tmp" &&
 	mv "$tmp/mg-y/1.tmp" "$tmp/mg-y/1.json"
 $T noise --output "$tmp/mg" $F/sets/base $F/sets/aa 2> /dev/null
+printf 'icount * 7\n' >> "$tmp/mg"
 $T noise "$tmp/mg-x" "$tmp/mg-y" 2> /dev/null | grep '^tcg:quick ' > "$tmp/mg-new"
 grep '^tcg:quick ' "$tmp/mg" | grep -v ' restore/' > "$tmp/mg-others"
 grep '^tcg:quick restore/' "$tmp/mg" > "$tmp/mg-old"
@@ -217,6 +218,7 @@ if [ -s "$tmp/mg-new" ] && ! cmp -s "$tmp/mg-new" "$tmp/mg-old" &&
 	[ "$(grep '^tcg:quick ' "$tmp/mg" | sort)" = "$(cat "$tmp/mg-others" "$tmp/mg-new" | sort)" ] &&
 	[ "$(grep -c '^# tcg:quick: A/A' "$tmp/mg")" = 1 ] &&
 	grep -q "^# tcg:quick, $(wc -l < "$tmp/mg-new") of its rules measured again: A/A" "$tmp/mg" &&
+	grep -q '^icount \* 7$' "$tmp/mg" &&
 	[ "$(grep '^tcg:quick ' "$tmp/mg-alone")" = "$(cat "$tmp/mg-new")" ]; then
 	t_report ok "noise --merge: $(wc -l < "$tmp/mg-new") restore rules measured again, $(wc -l < "$tmp/mg-others") others and the provenance kept; --output beside it written whole"
 else
@@ -228,8 +230,39 @@ for f in "$tmp"/mg-x/*.json; do
 	jq '.context.timed_regions = {"policy": "SCHED_FIFO", "priority": 1, "except": [], "interrupted": "set apart"}' \
 		"$f" > "$tmp/mg-r/${f##*/}"
 done
+cp "$tmp/mg" "$tmp/mg-before"
 expect_fail "noise --merge: rows of other timed regions are refused" 'cannot merge into tcg:quick' \
 	$T noise --merge "$tmp/mg" "$tmp/mg-r" "$tmp/mg-r"
+cmp -s "$tmp/mg" "$tmp/mg-before" && t_report ok "noise --merge: a refused merge leaves the file as it was" ||
+	t_report fail "noise --merge: refused, the file unchanged" "$(diff "$tmp/mg-before" "$tmp/mg" | head -n 5)"
+# nothing to merge into: never a silent whole write
+expect_fail "noise --merge: into no file is refused" "cannot merge into $tmp/none: No such file" \
+	$T noise --merge "$tmp/none" "$tmp/mg-x" "$tmp/mg-y"
+[ ! -e "$tmp/none" ] && t_report ok "noise --merge: no file made" || t_report fail "noise --merge: a file was made"
+printf 'tcg:quick restore/x 5\n' > "$tmp/mg-np"
+expect_fail "noise --merge: into rules without an A/A provenance is refused" \
+	"cannot merge into $tmp/mg-np: it has no A/A rules of tcg:quick" \
+	$T noise --merge "$tmp/mg-np" "$tmp/mg-x" "$tmp/mg-y"
+# a file that is there is validated and rewritten whole, with its mode, or
+# left alone: its other settings are never lost
+printf 'icount * 7\ntcg:quick restore/x\n' > "$tmp/th-bad"
+cp "$tmp/th-bad" "$tmp/th-bad-before"
+expect_fail "noise: a malformed thresholds file is refused" "th-bad:2: expected 'SETTING METRIC-PATTERN PERCENT'" \
+	$T noise --output "$tmp/th-bad" $F/sets/base $F/sets/aa
+cmp -s "$tmp/th-bad" "$tmp/th-bad-before" && t_report ok "noise: the malformed file left as it was" ||
+	t_report fail "noise: the malformed file was changed"
+mkdir "$tmp/th-dir"
+expect_fail "noise: a thresholds path that cannot be read is refused" "th-dir: Is a directory" \
+	$T noise --output "$tmp/th-dir" $F/sets/base $F/sets/aa
+printf 'icount * 7\n' > "$tmp/th-mode"
+chmod 640 "$tmp/th-mode"
+if $T noise --output "$tmp/th-mode" $F/sets/base $F/sets/aa 2> /dev/null &&
+	[ "$(stat -c %a "$tmp/th-mode")" = 640 ] && grep -q '^icount \* 7$' "$tmp/th-mode" &&
+	[ -z "$(find "$tmp" -maxdepth 1 -name 'th-mode.*')" ]; then
+	t_report ok "noise: the rewritten file keeps its mode, and no temporary file is left"
+else
+	t_report fail "noise: mode kept, no temporary file" "$(stat -c %a "$tmp/th-mode"; ls "$tmp")"
+fi
 expect_fail "noise: refuses two kernels" 'one kernel' $T noise $F/sets/base $F/bad/other-kernel.json
 # Benjamini-Hochberg: a metric identical on both sides keeps its place in
 # the family (it once shifted every later metric's q by one: a change with

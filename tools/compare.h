@@ -355,12 +355,13 @@ struct hb_noise {
 /*
  * The noise of @npairs A/A pairs, @args the two sets of each in turn; all
  * one kernel in one setting. @run_line names the run options (from the
- * first set) into @run. 0, or -1 with the reason in @err.
+ * first set) into @run, non-zero if they do not fit. 0, or -1 with the
+ * reason in @err.
  */
 int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs,
 		      double margin,
 		      bool mix_hosts,
-		      void (*run_line)(char *, size_t, const struct hb_set *),
+		      int (*run_line)(char *, size_t, const struct hb_set *),
 		      char *run, size_t runlen, char *err, size_t len);
 void hb_noise_free(struct hb_noise *z);
 

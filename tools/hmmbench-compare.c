@@ -519,9 +519,9 @@ out:
 
 /*
  * "hmmbench run --quick; timed regions SCHED_FIFO ..." from the context,
- * without --out and its file
+ * without --out and its file; -1 if it does not fit @len
  */
-static void run_line(char *buf, size_t len, const struct hb_set *s)
+static int run_line(char *buf, size_t len, const struct hb_set *s)
 {
 	const json_t *argv = json_object_get(json_object_get(s->context, "run"), "argv");
 	size_t i, n = snprintf(buf, len, "hmmbench");
@@ -540,7 +540,8 @@ static void run_line(char *buf, size_t len, const struct hb_set *s)
 	}
 	/* rules are the noise of one runner's regions: say whose */
 	if (n < len)
-		snprintf(buf + n, len - n, HB_REGIONS_KEY "%s", s->regions);
+		n += snprintf(buf + n, len - n, HB_REGIONS_KEY "%s", s->regions);
+	return n < len ? 0 : -1;
 }
 
 /* @z's rules into @path (stdout if NULL), "PROG noise: ..." on stderr */
@@ -551,9 +552,14 @@ static int write_noise(const char *path, const struct hb_noise *z, const char *r
 	time_t now = time(NULL);
 
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d", gmtime(&now));
-	snprintf(prov, sizeof(prov), "%s: A/A, largest noise of %zu pair(s) times %g of %zu vs %zu rounds of '%s', kernel %s, %s%s%s",
-		 z->setting, z->npairs, z->margin, z->rounds[0], z->rounds[1], run,
-		 z->kernel, stamp, describe ? ", " : "", describe ? describe : "");
+	if (snprintf(prov, sizeof(prov), "%s: A/A, largest noise of %zu pair(s) times %g of %zu vs %zu rounds of '%s', kernel %s, %s%s%s",
+		     z->setting, z->npairs, z->margin, z->rounds[0], z->rounds[1], run,
+		     z->kernel, stamp, describe ? ", " : "",
+		     describe ? describe : "") >= (int)sizeof(prov)) {
+		fprintf(stderr, PROG " noise: the rules' provenance is over %zu characters\n",
+			sizeof(prov) - 1);
+		return -1;
+	}
 	if (hb_thresholds_write(path, z->setting, prov, z->rules, z->nrules, merge, err,
 				sizeof(err))) {
 		fprintf(stderr, PROG " noise: %s\n", err);

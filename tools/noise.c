@@ -183,7 +183,7 @@ static void finish_rule(struct hb_noise_rule *r, double margin)
 int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs,
 		      double margin,
 		      bool mix_hosts,
-		      void (*run_line)(char *, size_t, const struct hb_set *),
+		      int (*run_line)(char *, size_t, const struct hb_set *),
 		      char *run, size_t runlen, char *err, size_t len)
 {
 	struct hb_set a, b;
@@ -226,7 +226,12 @@ int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs
 			snprintf(z->kernel, sizeof(z->kernel), "%s", a.kernel);
 			z->rounds[0] = a.nrounds;
 			z->rounds[1] = b.nrounds;
-			run_line(run, runlen, &a);
+			if (run_line(run, runlen, &a)) {
+				/* cut, it would lose the regions that name the rules' runner */
+				hb_err(err, len, "%s: its run options are longer than %zu characters",
+				       a.label, runlen - 1);
+				goto out_sets;
+			}
 		}
 		hb_compare(&a, &b, NULL, a.setting, HB_ALPHA_DEFAULT, &cmp, err, len);
 		if (cmp.counts[HB_V_MISSING]) {

@@ -3,6 +3,8 @@
 #define _GNU_SOURCE	/* asprintf */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <fnmatch.h>
 #include <glob.h>
 #include <math.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -108,6 +111,10 @@ int hb_thresholds_load(struct hb_thresholds *t, const char *path,
 			strdup(mode), strdup(pat), v, lineno,
 			strpbrk(pat, "*?[") != NULL
 		};
+	}
+	if (ferror(f)) {
+		hb_err(err, errlen, "cannot read thresholds %s: %s", path, strerror(errno));
+		goto bad;
 	}
 	free(line);
 	fclose(f);
@@ -228,6 +235,47 @@ static bool measured_again(const struct hb_noise_rule *rules, size_t n, const ch
 	return false;
 }
 
+/*
+ * Holds @path's directory (flock) for one read-modify-write: two campaigns
+ * writing their settings at once would each keep the other's old rules.
+ * The file itself is replaced by rename(), so it cannot hold the lock.
+ */
+static int lock_dir(const char *path, char *err, size_t len)
+{
+	char *d = strdup(path);
+	int fd;
+
+	if (!d)
+		return hb_err(err, len, "out of memory");
+	fd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX)) {
+		hb_err(err, len, "cannot lock %s's directory: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	free(d);
+	return fd;
+}
+
+/* a file beside @path, @mode, to rename() over it once written whole */
+static FILE *open_beside(const char *path, mode_t mode, char *tmp, size_t tmplen)
+{
+	FILE *f;
+	int fd;
+
+	snprintf(tmp, tmplen, "%s.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return NULL;
+	f = fchmod(fd, mode) ? NULL : fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(tmp);
+	}
+	return f;
+}
+
 int hb_thresholds_write(const char *path, const char *setting,
 			const char *provenance, const struct hb_noise_rule *rules,
 			size_t n, bool merge, char *err, size_t len)
@@ -236,17 +284,47 @@ int hb_thresholds_write(const char *path, const char *setting,
 	char theirs[1024] = "", ours[1024];
 	size_t oldlen = 0, cap = 0, i;
 	bool profiles = false, provenanced = false;
-	FILE *in, *keep, *out;
+	struct hb_thresholds valid;
+	FILE *in = NULL, *keep = NULL, *out = NULL;
+	mode_t um = umask(0), fmode = 0666 & ~um;
+	struct stat st;
+	int dirfd = -1, ret = -1, e;
 
+	umask(um);
 	for (i = 0; i < n; i++)
 		profiles |= hb_is_profile_rule(rules[i].id);
+	dirfd = path ? lock_dir(path, err, len) : -1;
+	if (path && dirfd < 0)
+		return -1;
 	/*
 	 * The other settings' lines of an existing file, and this setting's
-	 * profile/ rules if @rules have none (an aa run without --profile)
+	 * profile/ rules if @rules have none (an aa run without --profile).
+	 * A file that is there but unreadable or malformed is refused, never
+	 * taken for empty: its other settings would be lost.
 	 */
 	in = path ? fopen(path, "r") : NULL;
+	if (path && !in && errno != ENOENT) {
+		hb_err(err, len, "cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (merge && !in) {
+		hb_err(err, len, "cannot merge into %s: %s", path ? path : "stdout",
+		       strerror(ENOENT));
+		goto out;
+	}
+	if (in) {
+		if (hb_thresholds_load(&valid, path, err, len))
+			goto out;
+		hb_thresholds_free(&valid);
+		if (!fstat(fileno(in), &st))
+			fmode = st.st_mode & 07777;
+	}
 	keep = open_memstream(&old, &oldlen);
-	while (in && keep && getline(&line, &cap, in) > 0) {
+	if (!keep) {
+		hb_err(err, len, "out of memory");
+		goto out;
+	}
+	while (in && getline(&line, &cap, in) > 0) {
 		bool mine;
 
 		if (line[0] == '#') {
@@ -274,27 +352,33 @@ int hb_thresholds_write(const char *path, const char *setting,
 		    (merge && !measured_again(rules, n, pat)))
 			fputs(line, keep);
 	}
-	free(line);
-	if (in)
-		fclose(in);
-	if (!keep)
-		return hb_err(err, len, "out of memory");
-	fclose(keep);
-	/* rows of one runner's rules measured again by another: refused */
-	prov_regions(provenance, ours, sizeof(ours));
-	if (provenanced && strcmp(theirs, ours)) {
-		free(old);
-		return hb_err(err, len, "cannot merge into %s's rules of %s: they are other timed regions' ('%s'), these '%s'; measure the whole setting",
-			      setting, path ? path : "stdout", *theirs ? theirs : "unsaid",
-			      *ours ? ours : "unsaid");
+	if (in && ferror(in)) {
+		hb_err(err, len, "cannot read %s: %s", path, strerror(errno));
+		goto out;
 	}
-	merge = merge && provenanced;
+	if (fclose(keep)) {
+		keep = NULL;
+		hb_err(err, len, "out of memory");
+		goto out;
+	}
+	keep = NULL;
+	/* rows measured again need the rules they join, by one runner's regions */
+	if (merge && !provenanced) {
+		hb_err(err, len, "cannot merge into %s: it has no A/A rules of %s ('# %s: ' line); measure the whole setting",
+		       path, setting, setting);
+		goto out;
+	}
+	prov_regions(provenance, ours, sizeof(ours));
+	if (merge && strcmp(theirs, ours)) {
+		hb_err(err, len, "cannot merge into %s's rules of %s: they are other timed regions' ('%s'), these '%s'; measure the whole setting",
+		       setting, path, *theirs ? theirs : "unsaid", *ours ? ours : "unsaid");
+		goto out;
+	}
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path ? path : "");
-	out = path ? fopen(tmp, "w") : stdout;
+	out = path ? open_beside(path, fmode, tmp, sizeof(tmp)) : stdout;
 	if (!out) {
-		free(old);
-		return hb_err(err, len, "cannot write %s: %s", tmp, strerror(errno));
+		hb_err(err, len, "cannot write beside %s: %s", path, strerror(errno));
+		goto out;
 	}
 	fprintf(out, "# hmmbench gate thresholds: SETTING METRIC PERCENT (docs/compare.md).\n"
 		"# SETTING is a mode, or MODE:quick for --quick runs. Written by\n"
@@ -311,7 +395,6 @@ int hb_thresholds_write(const char *path, const char *setting,
 		"# mover.\n");
 	if (oldlen)
 		fputs(old, out);
-	free(old);
 	if (merge)	/* "SETTING: ..." as "SETTING, N of its rules measured again: ..." */
 		fprintf(out, "\n# %s, %zu of its rules measured again%s\n", setting, n,
 			provenance + strlen(setting));
@@ -325,11 +408,38 @@ int hb_thresholds_write(const char *path, const char *setting,
 			rules[i].id, rules[i].percent, rules[i].max, u, rules[i].pairs,
 			rules[i].median, u);
 	}
-	if (!path)
-		return fflush(out) ? hb_err(err, len, "cannot write the thresholds") : 0;
-	if (fclose(out) || rename(tmp, path)) {
-		unlink(tmp);
-		return hb_err(err, len, "cannot write %s: %s", path, strerror(errno));
+	if (!path) {
+		ret = fflush(out) ? hb_err(err, len, "cannot write the thresholds") : 0;
+		goto out;
 	}
-	return 0;
+	/* whole on disk before it replaces the old file */
+	ret = fflush(out) || ferror(out) || fsync(fileno(out)) ? -1 : 0;
+	e = errno;
+	if (fclose(out) && !ret) {
+		ret = -1;
+		e = errno;
+	}
+	out = NULL;
+	if (!ret && rename(tmp, path)) {
+		ret = -1;
+		e = errno;
+	}
+	if (ret) {
+		unlink(tmp);
+		hb_err(err, len, "cannot write %s: %s", path, strerror(e));
+	}
+out:
+	if (out && out != stdout) {
+		fclose(out);
+		unlink(tmp);
+	}
+	if (keep)
+		fclose(keep);
+	if (in)
+		fclose(in);
+	free(line);
+	free(old);
+	if (dirfd >= 0)
+		close(dirfd);
+	return ret;
 }
