@@ -11,7 +11,8 @@
 # - A/A: the baseline against itself (two guests at once in icount) must
 #   pass (exit 0) with the committed thresholds; scripts/aa must measure
 #   thresholds, count no false positive, and --extend its campaign by a
-#   pair with the same settings.
+#   pair with the same settings; merged into the shipped rules, gate its
+#   pairs out of sample with the rules it replaced.
 # - bad inputs: a clear error and exit 2 ("cannot compare").
 # In icount mode (deterministic instruction counts) unless AB_MODE is set;
 # AB_ROUNDS rounds per side (default 3, as the thresholds were measured).
@@ -212,7 +213,8 @@ rc=$?
 pairs=$(jq .pairs "$tmp/aa/aa.json" 2>/dev/null)
 argv=$(jq -c '.context.run.argv[3:]' "$tmp/aa/pair-3/y/round-1/results.json" 2>/dev/null)
 if [ $rc -eq 0 ] && [ "$pairs" = 3 ] && [ "$argv" = '["--bench","restore","--quick"]' ] &&
-	[ ! -e "$tmp/aa/pair-3/x/round-2" ] && grep -q "of 3 A/A comparisons" "$tmp/aa-x.out"; then
+	[ ! -e "$tmp/aa/pair-3/x/round-2" ] && grep -q "of 3 A/A comparisons" "$tmp/aa-x.out" &&
+	[ ! -e "$tmp/aa/thresholds-replaced" ] && [ ! -e "$tmp/aa/aa-out-of-sample.json" ]; then
 	t_report ok "aa --extend: a third pair with the campaign's kernel, rounds and arguments, $(cat "$tmp/aa-x.out") in $(( $(date +%s) - start )) s"
 else
 	t_report fail "aa --extend: a third pair, the campaign's settings kept" \
@@ -234,6 +236,18 @@ if [ $rc -eq 0 ] &&
 	t_report ok "aa --merge: $(grep -c "^$set_ restore/" "$tmp/merged") restore rules merged, $(grep "^$set_ " "$tmp/merged" | grep -vc " restore/") other $set_ rules and the provenance kept"
 else
 	t_report fail "aa --merge: restore's rules merged, the others kept" "exit $rc: $(tail -n 4 "$tmp/aa-m.err")"
+fi
+# the shipped rules it replaced, kept, and the campaign gated with them
+oos=$tmp/aa/aa-out-of-sample.json
+if [ $rc -eq 0 ] && cmp -s "$tmp/aa/thresholds-replaced" config/thresholds &&
+	[ "$(jq -r .false_positive_method "$oos")" = "out of sample: every pair gated with the rules it replaced in $tmp/merged" ] &&
+	[ "$(jq '[.comparisons, .cannot_compare, (.per_pair | length)] | tostring' "$oos")" = '"[3,0,3]"' ] &&
+	[ -s "$tmp/aa/pair-3/gate-out-of-sample.ktap" ] &&
+	grep -q "out of sample, with the rules it replaced: $(jq .false_positives "$oos") of 3" "$tmp/aa-m.err"; then
+	t_report ok "aa --merge: its 3 pairs gated out of sample with the rules it replaced, $(jq .false_positives "$oos") flagged"
+else
+	t_report fail "aa --merge: gated out of sample with the rules it replaced" \
+		"exit $rc: $(jq -c '{false_positive_method, comparisons, cannot_compare}' "$oos" 2>&1)"
 fi
 
 # --- a campaign of some rows merges unless told otherwise: written whole,
