@@ -239,7 +239,8 @@ else
 fi
 # the shipped rules it replaced, kept, and the campaign gated with them
 oos=$tmp/aa/aa-out-of-sample.json
-if [ $rc -eq 0 ] && cmp -s "$tmp/aa/thresholds-replaced" config/thresholds &&
+if [ $rc -eq 0 ] && tail -n +2 "$tmp/aa/thresholds-replaced" | cmp -s - config/thresholds &&
+	head -n 1 "$tmp/aa/thresholds-replaced" | grep -q "^# the rules replaced in $tmp/merged by scripts/aa in " &&
 	[ "$(jq -r .false_positive_method "$oos")" = "out of sample: every pair gated with the rules it replaced in $tmp/merged" ] &&
 	[ "$(jq '[.comparisons, .cannot_compare, (.per_pair | length)] | tostring' "$oos")" = '"[3,0,3]"' ] &&
 	[ -s "$tmp/aa/pair-3/gate-out-of-sample.ktap" ] &&
