@@ -46,9 +46,13 @@ int hb_mode_parse(const char *name);
  * a handler, 10,000 to 17,000, is at most about 0.2% of one, and the
  * fewest are often 1 or 2 samples of 10, one of them an outlier
  * (results/aa-20261128-icount-full). The analysis takes the samples set
- * apart back there.
+ * apart back there, and where the fewest were under 1 in HB_FEWEST_SHARE
+ * of the point's samples: regions about as long as the tick, whose rare
+ * sample without one is the phase's luck, not the point (a 512-page mark,
+ * 1 of 20 kept, 0.1% low: results/aa-20261128-icount-quick-held-out).
  */
 #define HB_SPANS_TICKS	3
+#define HB_FEWEST_SHARE	10
 
 json_t *hb_stats_json(const struct hb_stats *st);
 json_t *hb_metric_json(double value, const char *unit, enum hb_direction dir);

@@ -463,7 +463,7 @@ fi
 # ticks: what the runner set apart is taken back, counted, and compared
 set_apart "$tmp/back" 3
 $T compare --format json $F/sets/base "$tmp/back" > "$T_LOG/json-back" 2> /dev/null
-if $T compare $F/sets/base "$tmp/back" 2> /dev/null | grep -q '^candidate .*; 6 interrupted samples of regions spanning ticks taken back$' &&
+if $T compare $F/sets/base "$tmp/back" 2> /dev/null | grep -q '^candidate .*; 6 interrupted samples taken back (regions spanning ticks, or few kept)$' &&
 	[ "$(jq '[.comparisons[0].metrics[] | .candidate.taken_back // 0] | add' "$T_LOG/json-back")" = 6 ] &&
 	[ "$(jq '[.comparisons[0].metrics[] | .candidate.set_apart // 0] | add' "$T_LOG/json-back")" = 0 ] &&
 	[ "$(jq '[.comparisons[0].metrics[] | .candidate.n // 0] | add' "$T_LOG/json-back")" = \
@@ -471,6 +471,24 @@ if $T compare $F/sets/base "$tmp/back" 2> /dev/null | grep -q '^candidate .*; 6 
 	t_report ok "compare: samples set apart from regions spanning ticks are taken back, counted and compared"
 else
 	t_report fail "compare: taken back" "$(jq -c '[.comparisons[0].metrics[] | .candidate | [.n, .set_apart, .taken_back]]' "$T_LOG/json-back" 2>&1 | head -c 300)"
+fi
+
+# a point that kept under 1 in HB_FEWEST_SHARE (10) of its samples (regions
+# about as long as the tick, one without it): the other 19 are taken back,
+# so it has as many samples as the point that kept its 20
+mkdir -p "$tmp/few"
+for r in 1 2 3; do
+	jq '.benchmarks[0].points[0] |= (.interrupted = {kept_samples_interrupts: 0, samples: .samples[1:]} | .samples = .samples[:1])' \
+		$F/sets/aa/$r.json > "$tmp/few/$r.json"
+done
+$T compare --format json $F/sets/base "$tmp/few" > "$T_LOG/json-few" 2> /dev/null
+if [ "$(jq '[.comparisons[0].metrics[] | .candidate.taken_back // 0] | add' "$T_LOG/json-few")" = 57 ] &&
+	[ "$(jq '[.comparisons[0].metrics[] | .candidate.set_apart // 0] | add' "$T_LOG/json-few")" = 0 ] &&
+	[ "$(jq -c '[.comparisons[0].metrics[] | .candidate.n // 0]' "$T_LOG/json-few")" = \
+	  "$(jq -c '[.comparisons[0].metrics[] | .candidate.n // 0]' "$T_LOG/json-apart")" ]; then
+	t_report ok "compare: a point that kept 1 of 20 samples has the other 19 taken back"
+else
+	t_report fail "compare: few kept, taken back" "$(jq -c '[.comparisons[0].metrics[] | .candidate | [.n, .set_apart, .taken_back]]' "$T_LOG/json-few" 2>&1 | head -c 300)"
 fi
 
 # timed regions: SCHED_FIFO samples lack the preemptions of SCHED_OTHER

@@ -145,7 +145,7 @@ static void set_line(FILE *f, const char *what, const struct hb_set *s)
 	if (s->apart)
 		fprintf(f, "; %zu of %zu samples set apart, interrupted", s->apart, s->samples);
 	if (s->back)
-		fprintf(f, "; %zu interrupted samples of regions spanning ticks taken back",
+		fprintf(f, "; %zu interrupted samples taken back (regions spanning ticks, or few kept)",
 			s->back);
 	fputc('\n', f);
 }

@@ -254,7 +254,9 @@ static int gather_round(struct hb_set *set, size_t r, json_t *ids,
 				ia = json_object_get(pt, "interrupted");
 				apart = json_array_size(json_object_get(ia, "samples"));
 				back = json_integer_value(json_object_get(ia,
-					"kept_samples_interrupts")) >= HB_SPANS_TICKS;
+					"kept_samples_interrupts")) >= HB_SPANS_TICKS ||
+				       (apart && json_array_size(kept) * HB_FEWEST_SHARE <
+						 json_array_size(kept) + apart);
 				if (metric_add_values(hm, kept,
 						      back ? json_object_get(ia, "samples") : NULL, 0))
 					goto oom;
@@ -504,8 +506,8 @@ static void regions_policy(const json_t *ctx, char *buf, size_t len)
 	/* the analysis's half of the rule too: rules measured without it differ */
 	if (!strcmp(hb_str(tr, "interrupted"), "set apart") && n < len)
 		snprintf(buf + n, len - n,
-			 ", interrupted samples set apart (taken back where each held %d or more)",
-			 HB_SPANS_TICKS);
+			 ", interrupted samples set apart (taken back where each held %d or more, or under 1 in %d was kept)",
+			 HB_SPANS_TICKS, HB_FEWEST_SHARE);
 }
 
 int hb_set_load(struct hb_set *set, const char *arg, char *err, size_t errlen)
