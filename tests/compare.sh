@@ -482,13 +482,28 @@ for r in 1 2 3; do
 		$F/sets/aa/$r.json > "$tmp/few/$r.json"
 done
 $T compare --format json $F/sets/base "$tmp/few" > "$T_LOG/json-few" 2> /dev/null
-if [ "$(jq '[.comparisons[0].metrics[] | .candidate.taken_back // 0] | add' "$T_LOG/json-few")" = 57 ] &&
+if $T compare $F/sets/base "$tmp/few" 2> /dev/null | grep -q '^candidate .*; 57 interrupted samples taken back (regions spanning ticks, or few kept)$' &&
+	[ "$(jq '[.comparisons[0].metrics[] | .candidate.taken_back // 0] | add' "$T_LOG/json-few")" = 57 ] &&
 	[ "$(jq '[.comparisons[0].metrics[] | .candidate.set_apart // 0] | add' "$T_LOG/json-few")" = 0 ] &&
 	[ "$(jq -c '[.comparisons[0].metrics[] | .candidate.n // 0]' "$T_LOG/json-few")" = \
 	  "$(jq -c '[.comparisons[0].metrics[] | .candidate.n // 0]' "$T_LOG/json-apart")" ]; then
 	t_report ok "compare: a point that kept 1 of 20 samples has the other 19 taken back"
 else
 	t_report fail "compare: few kept, taken back" "$(jq -c '[.comparisons[0].metrics[] | .candidate | [.n, .set_apart, .taken_back]]' "$T_LOG/json-few" 2>&1 | head -c 300)"
+fi
+
+# 2 of 20 is 1 in 10, not under it: the 18 stay set apart
+mkdir -p "$tmp/two"
+for r in 1 2 3; do
+	jq '.benchmarks[0].points[0] |= (.interrupted = {kept_samples_interrupts: 0, samples: .samples[2:]} | .samples = .samples[:2])' \
+		$F/sets/aa/$r.json > "$tmp/two/$r.json"
+done
+$T compare --format json $F/sets/base "$tmp/two" > "$T_LOG/json-two" 2> /dev/null
+if [ "$(jq '[.comparisons[0].metrics[] | .candidate.taken_back // 0] | add' "$T_LOG/json-two")" = 0 ] &&
+	[ "$(jq '[.comparisons[0].metrics[] | .candidate.set_apart // 0] | add' "$T_LOG/json-two")" = 54 ]; then
+	t_report ok "compare: a point that kept 2 of 20 keeps the other 18 set apart"
+else
+	t_report fail "compare: 2 of 20 kept, set apart" "$(jq -c '[.comparisons[0].metrics[] | .candidate | [.n, .set_apart, .taken_back]]' "$T_LOG/json-two" 2>&1 | head -c 300)"
 fi
 
 # timed regions: SCHED_FIFO samples lack the preemptions of SCHED_OTHER

@@ -54,7 +54,7 @@ struct hb_metric {
 	double **x;		/* samples (headline) or the one value */
 	size_t *n;
 	size_t apart;		/* headline: samples set apart, interrupted */
-	size_t back;		/* and those taken back: HB_SPANS_TICKS */
+	size_t back;		/* and those taken back: HB_SPANS_TICKS, HB_FEWEST_SHARE */
 	json_t *counters;	/* headline: event -> per-op, ops-weighted */
 };
 
@@ -73,10 +73,10 @@ struct hb_set {
 	/* the hosts its rounds ran on, distinct, ", "-joined ("" unknown) */
 	char hosts[256];
 	/* the timed regions' scheduling policy (hb_regions_policy) */
-	char regions[160];
+	char regions[256];
 	/*
 	 * points' samples over the rounds, those set apart, interrupted, and
-	 * those taken back (HB_SPANS_TICKS)
+	 * those taken back (HB_SPANS_TICKS, HB_FEWEST_SHARE)
 	 */
 	size_t samples, apart, back;
 	/* DIR/profile/profile.json of a set given as DIR (scripts/profile) */

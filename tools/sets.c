@@ -203,6 +203,17 @@ static bool twice(json_t *ids, const struct hb_metric *m)
 	return false;
 }
 
+/*
+ * Whether the samples the runner set apart from a point (@ia, its
+ * "interrupted") count again: its regions span ticks, or it kept under 1
+ * in HB_FEWEST_SHARE (lib/results.h).
+ */
+static bool taken_back(const json_t *ia, size_t kept, size_t apart)
+{
+	return json_integer_value(json_object_get(ia, "kept_samples_interrupts")) >=
+		HB_SPANS_TICKS || kept * HB_FEWEST_SHARE < kept + apart;
+}
+
 /* Add the metrics of round @r (already validated) to @set. */
 static int gather_round(struct hb_set *set, size_t r, json_t *ids,
 			char *err, size_t len)
@@ -253,10 +264,7 @@ static int gather_round(struct hb_set *set, size_t r, json_t *ids,
 				kept = json_object_get(pt, "samples");
 				ia = json_object_get(pt, "interrupted");
 				apart = json_array_size(json_object_get(ia, "samples"));
-				back = json_integer_value(json_object_get(ia,
-					"kept_samples_interrupts")) >= HB_SPANS_TICKS ||
-				       (apart && json_array_size(kept) * HB_FEWEST_SHARE <
-						 json_array_size(kept) + apart);
+				back = taken_back(ia, json_array_size(kept), apart);
 				if (metric_add_values(hm, kept,
 						      back ? json_object_get(ia, "samples") : NULL, 0))
 					goto oom;
