@@ -446,13 +446,28 @@ set_apart() {
 	done
 }
 
+# the aa set's rounds into DIR, their first point keeping its first KEPT
+# samples, the rest set apart (the fewest interrupts: 0)
+keep_first() {
+	mkdir -p "$1"
+	for r in 1 2 3; do
+		jq --argjson k "$2" '.benchmarks[0].points[0] |= (.interrupted = {kept_samples_interrupts: 0, samples: .samples[$k:]} | .samples = .samples[:$k])' \
+			$F/sets/aa/$r.json > "$1/$r.json"
+	done
+}
+
+# FIELD summed over the candidate's metrics in compare JSON FILE
+cand_sum() {
+	jq --arg f "$2" '[.comparisons[0].metrics[] | .candidate[$f] // 0] | add' "$1"
+}
+
 # samples set apart for the interrupts in them (their point's fewest 2,
 # one short of taking them back) are counted, per side and
 # per metric, not compared
 set_apart "$tmp/apart" 2
 $T compare --format json $F/sets/base "$tmp/apart" > "$T_LOG/json-apart" 2> /dev/null
 if $T compare $F/sets/base "$tmp/apart" 2> /dev/null | grep -q '^candidate .*; 6 of [0-9]* samples set apart, interrupted$' &&
-	[ "$(jq '[.comparisons[0].metrics[] | .candidate.set_apart // 0] | add' "$T_LOG/json-apart")" = 6 ] &&
+	[ "$(cand_sum "$T_LOG/json-apart" set_apart)" = 6 ] &&
 	$T gate $TH $F/sets/base "$tmp/apart" > /dev/null 2>&1; then
 	t_report ok "compare: samples set apart, interrupted, are counted per side and metric, and not gated"
 else
@@ -464,9 +479,9 @@ fi
 set_apart "$tmp/back" 3
 $T compare --format json $F/sets/base "$tmp/back" > "$T_LOG/json-back" 2> /dev/null
 if $T compare $F/sets/base "$tmp/back" 2> /dev/null | grep -q '^candidate .*; 6 interrupted samples taken back (regions spanning ticks, or few kept)$' &&
-	[ "$(jq '[.comparisons[0].metrics[] | .candidate.taken_back // 0] | add' "$T_LOG/json-back")" = 6 ] &&
-	[ "$(jq '[.comparisons[0].metrics[] | .candidate.set_apart // 0] | add' "$T_LOG/json-back")" = 0 ] &&
-	[ "$(jq '[.comparisons[0].metrics[] | .candidate.n // 0] | add' "$T_LOG/json-back")" = \
+	[ "$(cand_sum "$T_LOG/json-back" taken_back)" = 6 ] &&
+	[ "$(cand_sum "$T_LOG/json-back" set_apart)" = 0 ] &&
+	[ "$(cand_sum "$T_LOG/json-back" n)" = \
 	  "$(jq '[.comparisons[0].metrics[] | .candidate.n // 0] | add + 6' "$T_LOG/json-apart")" ]; then
 	t_report ok "compare: samples set apart from regions spanning ticks are taken back, counted and compared"
 else
@@ -476,15 +491,11 @@ fi
 # a point that kept under 1 in HB_FEWEST_SHARE (10) of its samples (regions
 # about as long as the tick, one without it): the other 19 are taken back,
 # so it has as many samples as the point that kept its 20
-mkdir -p "$tmp/few"
-for r in 1 2 3; do
-	jq '.benchmarks[0].points[0] |= (.interrupted = {kept_samples_interrupts: 0, samples: .samples[1:]} | .samples = .samples[:1])' \
-		$F/sets/aa/$r.json > "$tmp/few/$r.json"
-done
+keep_first "$tmp/few" 1
 $T compare --format json $F/sets/base "$tmp/few" > "$T_LOG/json-few" 2> /dev/null
 if $T compare $F/sets/base "$tmp/few" 2> /dev/null | grep -q '^candidate .*; 57 interrupted samples taken back (regions spanning ticks, or few kept)$' &&
-	[ "$(jq '[.comparisons[0].metrics[] | .candidate.taken_back // 0] | add' "$T_LOG/json-few")" = 57 ] &&
-	[ "$(jq '[.comparisons[0].metrics[] | .candidate.set_apart // 0] | add' "$T_LOG/json-few")" = 0 ] &&
+	[ "$(cand_sum "$T_LOG/json-few" taken_back)" = 57 ] &&
+	[ "$(cand_sum "$T_LOG/json-few" set_apart)" = 0 ] &&
 	[ "$(jq -c '[.comparisons[0].metrics[] | .candidate.n // 0]' "$T_LOG/json-few")" = \
 	  "$(jq -c '[.comparisons[0].metrics[] | .candidate.n // 0]' "$T_LOG/json-apart")" ]; then
 	t_report ok "compare: a point that kept 1 of 20 samples has the other 19 taken back"
@@ -493,14 +504,10 @@ else
 fi
 
 # 2 of 20 is 1 in 10, not under it: the 18 stay set apart
-mkdir -p "$tmp/two"
-for r in 1 2 3; do
-	jq '.benchmarks[0].points[0] |= (.interrupted = {kept_samples_interrupts: 0, samples: .samples[2:]} | .samples = .samples[:2])' \
-		$F/sets/aa/$r.json > "$tmp/two/$r.json"
-done
+keep_first "$tmp/two" 2
 $T compare --format json $F/sets/base "$tmp/two" > "$T_LOG/json-two" 2> /dev/null
-if [ "$(jq '[.comparisons[0].metrics[] | .candidate.taken_back // 0] | add' "$T_LOG/json-two")" = 0 ] &&
-	[ "$(jq '[.comparisons[0].metrics[] | .candidate.set_apart // 0] | add' "$T_LOG/json-two")" = 54 ]; then
+if [ "$(cand_sum "$T_LOG/json-two" taken_back)" = 0 ] &&
+	[ "$(cand_sum "$T_LOG/json-two" set_apart)" = 54 ]; then
 	t_report ok "compare: a point that kept 2 of 20 keeps the other 18 set apart"
 else
 	t_report fail "compare: 2 of 20 kept, set apart" "$(jq -c '[.comparisons[0].metrics[] | .candidate | [.n, .set_apart, .taken_back]]' "$T_LOG/json-two" 2>&1 | head -c 300)"
