@@ -440,3 +440,18 @@ json_t *hb_results_load(const char *path, char *err, size_t errlen)
 	}
 	return root;
 }
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), k = strlen(tail);
+
+	return n >= k && !strcmp(s + n - k, tail);
+}
+
+bool hb_metric_diagnostic(const char *name)
+{
+	return !strncmp(name, "tracing_overhead_", 17) ||
+	       ends_with(name, "_minus_untraced") || ends_with(name, "_probe_cost") ||
+	       ends_with(name, "_unexplained") || !strcmp(name, "unexplained_fraction") ||
+	       !strcmp(name, "components_within_timer_overhead");
+}

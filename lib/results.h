@@ -7,6 +7,7 @@
 #define HMMBENCH_RESULTS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "stats.h"
@@ -53,6 +54,15 @@ int hb_mode_parse(const char *name);
  */
 #define HB_SPANS_TICKS	3
 #define HB_FEWEST_SHARE	10
+
+/*
+ * Metrics that are a diagnostic of the method, not a cost: a difference of
+ * two measurements (what tracing adds, what the components leave
+ * unexplained, a probe's cost) or a flag. Their baseline can be near 0,
+ * where a ratio means nothing (thousands of percent between two boots of
+ * one kernel in tcg): reports show them, the gate never gates them.
+ */
+bool hb_metric_diagnostic(const char *name);
 
 json_t *hb_stats_json(const struct hb_stats *st);
 json_t *hb_metric_json(double value, const char *unit, enum hb_direction dir);

@@ -14,6 +14,20 @@ log() {
 	echo "$PROG: $*" >&2
 }
 
+# hmmbench-compare gate's exit statuses (tools/compare.h, HB_GATE_*)
+GATE_PASS=0 GATE_REGRESSED=1 GATE_ERROR=2 GATE_INCONCLUSIVE=3
+
+# compare_cmd: the path of tools/hmmbench-compare ($HMMBENCH_COMPARE for
+# another), built first if it is missing; fails with the reason on stderr
+compare_cmd() {
+	_cmp=${HMMBENCH_COMPARE:-$HMMBENCH_TOP/tools/hmmbench-compare}
+	if [ ! -x "$_cmp" ]; then
+		make -s -C "$HMMBENCH_TOP/tools" >&2 || { log "building tools/ failed"; return 1; }
+		[ -x "$_cmp" ] || { log "$_cmp not built: run 'make -C tools'"; return 1; }
+	fi
+	echo "$_cmp"
+}
+
 # sha256 of stdin, first 16 hex digits: short enough for a path
 short_hash() {
 	sha256sum | cut -c1-16
@@ -45,6 +59,79 @@ boot_round() {
 kernel_family() {
 	awk '$1 == "VERSION" { v = $3 } $1 == "PATCHLEVEL" { p = $3 }
 		END { if (v == "" || p == "") exit 1; print v "." p }' "$1/Makefile"
+}
+
+# release_family RELEASE: the family of a kernel release, its MAJOR.MINOR
+# ("6.1.192" -> "6.1"), as the thresholds' settings name it
+release_family() {
+	echo "$1" | sed -n 's/^\([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p'
+}
+
+# jobs_check JOBS ACCEL: dies unless JOBS guests at once suit ACCEL: more
+# than one only in icount, whose counts do not depend on host load (a
+# timing mode's guests would time each other)
+jobs_check() {
+	[ -z "$1" ] || [ "$1" -eq 1 ] || [ "$2" = icount ] ||
+		die "--jobs $1 needs icount mode: parallel guests would time each other ($2)"
+}
+
+# default_jobs ACCEL: guests at once when none is asked for: icount the
+# host's CPUs, at most 2; a timing mode 1
+default_jobs() {
+	if [ "$1" = icount ]; then
+		_n=$(nproc 2>/dev/null || echo 1)
+		[ "$_n" -le 2 ] || _n=2
+		echo "$_n"
+	else
+		echo 1
+	fi
+}
+
+# accel_guess MODE: the accelerators MODE can end up as, known before a
+# kernel is built: auto is KVM or TCG, the probe's cached answer
+# (scripts/vm-accel) if this host boot has one
+accel_guess() {
+	case $1 in
+	auto)
+		_probe=$HMMBENCH_CACHE/kvm-probe.$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo none)
+		if [ -f "$_probe" ]; then
+			if [ "$(cat "$_probe")" = ok ]; then echo kvm; else echo tcg; fi
+		elif [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+			echo "kvm tcg"
+		else
+			echo tcg
+		fi ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# aa_cost ACCEL QUICK PAIRS: "N boots, about M min" for an A/A campaign of
+# PAIRS pairs of 3 rounds a side, from the committed campaigns of that
+# accelerator and sweep (their wall time over their boots)
+aa_cost() {
+	_boots=$(($3 * 6))
+	_spb=$(for _f in "$HMMBENCH_TOP"/results/aa-*/aa.json; do
+		jq -r --arg a "$1" --arg q "${2:+1}" 'select(.accelerator == $a and
+			((.hmmbench_run_args | index("--quick")) != null) == ($q == "1") and
+			.wall_seconds_to_last_boot > 0 and .rounds > 0) |
+			"\(.wall_seconds_to_last_boot / (.pairs * .rounds * 2))"' "$_f" 2>/dev/null
+	done | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+	if [ -n "$_spb" ]; then
+		echo "$_boots boots, about $(echo "$_boots * $_spb / 60" | bc) min$([ "$1" = icount ] && echo " at two guests at a time")"
+	else
+		echo "$_boots boots"
+	fi
+}
+
+# require_rules MODE QUICK FAMILY THRESHOLDS: dies (exit 2), before
+# anything is built, unless THRESHOLDS hold measured rules of
+# MODE[:quick]@FAMILY, naming the make aa command that measures them
+require_rules() {
+	_cmp=$(compare_cmd) || exit 2
+	for _m in $(accel_guess "$1"); do
+		"$_cmp" rules --thresholds "$4" "$_m${2:+:quick}@$3" > /dev/null 2>&1 && return 0
+	done
+	DIE_STATUS=2 die "no measured rules of $_m${2:+:quick}@$3 in ${4#"$HMMBENCH_TOP"/}: measure them with 'make aa MODE=$_m${2:+ QUICK=1} KERNEL=$3 PAIRS=20${_j:=$([ "$_m" = icount ] && echo " JOBS=2")}' ($(aa_cost "$_m" "$2" 20)), add the campaign to config/rules-campaigns and run 'make rules' (docs/ab.md)"
 }
 
 # config_fragments FAMILY "FRAGMENT ...": the fragments, then the kernel

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * One comparison: every metric of a baseline set against a candidate set,
- * the statistics, the Benjamini-Hochberg adjustment, the verdicts.
+ * the statistics over boots, the verdicts (docs/compare.md).
  */
 #define _GNU_SOURCE	/* asprintf */
 #include <ctype.h>
@@ -32,12 +32,6 @@ const char *hb_verdict_name(enum hb_verdict v)
 	return names[v];
 }
 
-static struct hb_rounds rounds_of(const struct hb_metric *m)
-{
-	return (struct hb_rounds){ m->nrounds, (const double *const *)m->x,
-				   m->n };
-}
-
 /* The median of each round, for the test on boots rather than samples. */
 static double *round_medians(const struct hb_metric *m)
 {
@@ -46,21 +40,6 @@ static double *round_medians(const struct hb_metric *m)
 
 	for (r = 0; v && r < m->nrounds; r++)
 		v[r] = hb_median(m->x[r], m->n[r]);
-	return v;
-}
-
-static double *pooled(const struct hb_metric *m, size_t *n)
-{
-	size_t r, k = 0;
-	double *v;
-
-	for (*n = 0, r = 0; r < m->nrounds; r++)
-		*n += m->n[r];
-	v = malloc((*n ? *n : 1) * sizeof(*v));
-	for (r = 0; v && r < m->nrounds; r++) {
-		memcpy(v + k, m->x[r], m->n[r] * sizeof(*v));
-		k += m->n[r];
-	}
 	return v;
 }
 
@@ -80,45 +59,61 @@ static bool all_equal(const struct hb_metric *a, const struct hb_metric *b)
 	return true;
 }
 
-/* Can both sides of @c be tested at all: values, and a cost? */
-static bool testable(const struct hb_cmp *c)
+double hb_rule_floor(const char *setting, enum hb_kind kind)
 {
-	return c->b && c->c && c->b->state == HB_STATUS_OK &&
-	       c->c->state == HB_STATUS_OK && c->b->nrounds && c->c->nrounds &&
-	       strcmp(c->b->unit ? c->b->unit : "", "r2");
+	bool cost = kind == HB_KIND_HEADLINE;
+
+	if (!strncmp(setting, "icount", 6))
+		return cost ? HB_FLOOR_ICOUNT : HB_FLOOR_ICOUNT_OTHER;
+	return cost ? HB_FLOOR_TIMING : HB_FLOOR_TIMING_OTHER;
 }
 
-/* The fewest rounds a side whose per-round test can reach @alpha among @m. */
-static size_t rounds_for_test(size_t m, double alpha)
+double hb_rule_margin(const char *setting)
 {
-	size_t n;
-
-	for (n = 2; n < 64; n++)
-		if (hb_mwu_min_p(n, n) * m <= alpha)
-			return n;
-	return 64;
+	return !strncmp(setting, "icount", 6) ? HB_MARGIN_ICOUNT : HB_MARGIN_TIMING;
 }
 
 /*
- * The statistics of one metric. Its verdict, when a test decides it, waits
- * for decide(): the p-values of all metrics are adjusted together first.
- * @ntests is the family's size: a per-round test whose smallest possible p,
- * times the family's size, cannot reach @alpha is not attempted.
+ * The 95% interval of median(cand rounds) / median(base rounds), a
+ * percentile bootstrap that draws rounds, each one value: the boot is the
+ * unit. With 3 rounds a side it is the range of the nine boot ratios.
+ */
+static int boot_ci(const double *vb, size_t nb, const double *vc, size_t nc,
+		   double *lo, double *hi)
+{
+	const double *xb[64], *xc[64];
+	size_t one[64], r;
+	struct hb_rounds rb, rc;
+
+	if (nb > 64 || nc > 64)
+		return -1;
+	for (r = 0; r < 64; r++)
+		one[r] = 1;
+	for (r = 0; r < nb; r++)
+		xb[r] = &vb[r];
+	for (r = 0; r < nc; r++)
+		xc[r] = &vc[r];
+	rb = (struct hb_rounds){ nb, xb, one };
+	rc = (struct hb_rounds){ nc, xc, one };
+	return hb_bootstrap_ratio_ci(&rb, &rc, HB_RATIO_RESAMPLES, HB_BOOTSTRAP_SEED,
+				     0.95, lo, hi);
+}
+
+/*
+ * The statistics of one metric: each side's value a round, their medians,
+ * the ratio and its interval over boots. Its verdict waits for decide().
  */
 static void compare_one(struct hb_cmp *c, const struct hb_thresholds *th,
-			const char *setting, double alpha, size_t ntests)
+			const char *setting)
 {
 	const struct hb_metric *b = c->b, *k = c->c;
-	struct hb_rounds rb, rc;
-	double *xb = NULL, *xc = NULL;
-	size_t nb, nc;
-	struct hb_mwu mw;
+	double *vb = NULL, *vc = NULL;
 	bool lower;
 
 	c->bmed = c->cmed = c->ratio = c->change = NAN;
-	c->lo = c->hi = c->p = c->p_adj = c->threshold = NAN;
+	c->lo = c->hi = c->threshold = NAN;
 	c->rounds_needed = NAN;
-	c->tested = c->identical = c->open_bad = false;
+	c->decidable = c->identical = c->open_bad = false;
 	c->rule = NULL;
 	if (!b || !k) {
 		c->verdict = HB_V_MISSING;
@@ -152,79 +147,59 @@ static void compare_one(struct hb_cmp *c, const struct hb_thresholds *th,
 			 b->nrounds ? "candidate" : "baseline");
 		return;
 	}
-	rb = rounds_of(b);
-	rc = rounds_of(k);
-	c->bmed = hb_rounds_median(&rb);
-	c->cmed = hb_rounds_median(&rc);
+	vb = round_medians(b);
+	vc = round_medians(k);
+	if (!vb || !vc) {
+		c->verdict = HB_V_UNTESTED;
+		snprintf(c->reason, sizeof(c->reason), "out of memory");
+		goto out;
+	}
+	c->bmed = hb_median(vb, b->nrounds);
+	c->cmed = hb_median(vc, k->nrounds);
 	lower = b->dir == HB_LOWER_IS_BETTER;
 	c->rule = th ? hb_threshold_rule(th, setting, b->id) : NULL;
-	c->threshold = c->rule ? c->rule->percent : NAN;
+	c->threshold = c->rule ? fmax(c->rule->percent, hb_rule_floor(setting, b->kind)) : NAN;
 
 	if (all_equal(b, k)) {
 		c->verdict = HB_V_UNCHANGED;
 		c->ratio = c->bmed != 0 ? 1 : NAN;
 		c->change = 0;
 		c->lo = c->hi = c->ratio;
-		c->p = c->p_adj = 1;
-		c->tested = c->identical = true;
+		c->identical = true;
 		snprintf(c->reason, sizeof(c->reason), "identical values");
-		return;
+		goto out;
+	}
+	if (!strcmp(b->unit ? b->unit : "", "r2")) {
+		c->verdict = HB_V_UNTESTED;
+		snprintf(c->reason, sizeof(c->reason),
+			 "fit quality, not a cost: not gated");
+		goto out;
+	}
+	if (b->diagnostic) {
+		c->verdict = HB_V_UNTESTED;
+		snprintf(c->reason, sizeof(c->reason),
+			 "a diagnostic of the method, not a cost: not gated");
+		goto out;
 	}
 	if (!(c->bmed > 0)) {
 		c->verdict = HB_V_UNTESTED;
 		snprintf(c->reason, sizeof(c->reason),
 			 "baseline median %g: no ratio", c->bmed);
-		return;
+		goto out;
 	}
 	c->ratio = c->cmed / c->bmed;
 	c->change = 100 * (lower ? 1 - c->ratio : c->ratio - 1);
-	hb_bootstrap_ratio_ci(&rb, &rc, HB_RATIO_RESAMPLES, HB_BOOTSTRAP_SEED,
-			      0.95, &c->lo, &c->hi);
-
-	/*
-	 * The test's unit: a headline's samples unless there are enough
-	 * rounds for a test on the per-round medians to reach alpha; a
-	 * derived or summary metric has one value per round anyway.
-	 */
-	if (b->kind == HB_KIND_HEADLINE &&
-	    hb_mwu_min_p(b->nrounds, k->nrounds) * ntests > alpha) {
-		c->basis = "samples";
-		xb = pooled(b, &nb);
-		xc = pooled(k, &nc);
-	} else {
-		c->basis = "rounds";
-		xb = round_medians(b);
-		xc = round_medians(k);
-		nb = b->nrounds;
-		nc = k->nrounds;
-	}
-	if (xb && xc && !hb_mannwhitneyu(xc, nc, xb, nb, &mw)) {
-		c->p = mw.p;
-		c->exact = mw.exact;
-	}
-	free(xb);
-	free(xc);
-
-	if (!strcmp(b->unit ? b->unit : "", "r2")) {
+	if (boot_ci(vb, b->nrounds, vc, k->nrounds, &c->lo, &c->hi)) {
 		c->verdict = HB_V_UNTESTED;
-		snprintf(c->reason, sizeof(c->reason),
-			 "fit quality, not a cost: not gated");
-		return;
+		snprintf(c->reason, sizeof(c->reason), "no interval: over 64 rounds");
+		goto out;
 	}
-	if (b->kind != HB_KIND_HEADLINE &&
-	    hb_mwu_min_p(b->nrounds, k->nrounds) * ntests > alpha) {
-		c->verdict = HB_V_UNTESTED;
-		c->rounds_needed = rounds_for_test(ntests, alpha);
-		snprintf(c->reason, sizeof(c->reason),
-			 "one value per boot: %zu vs %zu rounds cannot reach q < %g among %zu tests (%g rounds a side can)",
-			 b->nrounds, k->nrounds, alpha, ntests, c->rounds_needed);
-		return;
-	}
-	c->tested = !isnan(c->p);
+	c->decidable = true;
 	c->verdict = HB_V_INCONCLUSIVE;
 	c->open_bad = true;
-	if (!c->tested)
-		snprintf(c->reason, sizeof(c->reason), "no test possible");
+out:
+	free(vb);
+	free(vc);
 }
 
 /*
@@ -247,15 +222,18 @@ static double rounds_to_settle(const struct hb_cmp *c, double t)
 	return fmin(1000, fmax(r + 1, ceil(r * (h / g) * (h / g))));
 }
 
-/* The verdict of a tested metric, from its adjusted p (q) and its CI. */
-static void decide(struct hb_cmp *c, double alpha, bool have_th,
-		   const char *foreign)
+/*
+ * The verdict of a decidable metric: an effect beyond the rule whose
+ * interval over boots excludes 1 is a change; an interval within the rule
+ * is no change; anything else is undecided.
+ */
+static void decide(struct hb_cmp *c, bool have_th, const char *foreign)
 {
-	bool bad_ci, good_ci, sig, lower, within;
+	bool bad_ci, good_ci, lower, within;
 	double thr, t;
 	char settle[96] = "";
 
-	if (!c->tested || c->identical)
+	if (!c->decidable || c->identical)
 		return;
 	lower = c->b->dir == HB_LOWER_IS_BETTER;
 	if (isnan(c->threshold) || (c->rule && c->rule->catchall)) {
@@ -276,31 +254,27 @@ static void decide(struct hb_cmp *c, double alpha, bool have_th,
 					 c->change);
 			return;
 		}
-		/* compare without a thresholds file: significance only */
+		/* compare without a thresholds file: the fallback effect */
 		thr = HB_THRESHOLD_FALLBACK;
 	} else {
 		thr = c->threshold;
 	}
 	t = thr / 100;
-	sig = c->p_adj < alpha;
 	bad_ci = lower ? c->lo > 1 : c->hi < 1;
 	good_ci = lower ? c->hi < 1 : c->lo > 1;
 	within = c->lo >= 1 - t && c->hi <= 1 + t;
-	if (sig && c->change < -thr && bad_ci) {
+	if (c->change < -thr && bad_ci) {
 		c->verdict = HB_V_REGRESSED;
-		snprintf(c->reason, sizeof(c->reason),
-			 "%+.1f%% beyond %g%%, p=%.2g (q %.2g), CI [%.3f, %.3f]",
-			 c->change, thr, c->p, c->p_adj, c->lo, c->hi);
-	} else if (sig && c->change > thr && good_ci) {
+		snprintf(c->reason, sizeof(c->reason), "%+.2f%% beyond %g%%, CI [%.4f, %.4f]",
+			 c->change, thr, c->lo, c->hi);
+	} else if (c->change > thr && good_ci) {
 		c->verdict = HB_V_IMPROVED;
-		snprintf(c->reason, sizeof(c->reason),
-			 "%+.1f%% beyond %g%%, p=%.2g (q %.2g), CI [%.3f, %.3f]",
-			 c->change, thr, c->p, c->p_adj, c->lo, c->hi);
+		snprintf(c->reason, sizeof(c->reason), "%+.2f%% beyond %g%%, CI [%.4f, %.4f]",
+			 c->change, thr, c->lo, c->hi);
 	} else if (within) {
 		c->verdict = HB_V_UNCHANGED;
-		snprintf(c->reason, sizeof(c->reason),
-			 "%+.1f%%, CI [%.3f, %.3f] within %g%%%s", c->change,
-			 c->lo, c->hi, thr, sig ? " (significant, below the threshold)" : "");
+		snprintf(c->reason, sizeof(c->reason), "%+.2f%%, CI [%.4f, %.4f] within %g%%",
+			 c->change, c->lo, c->hi, thr);
 	} else {
 		c->verdict = HB_V_INCONCLUSIVE;
 		c->open_bad = lower ? !(c->hi <= 1 + t) : !(c->lo >= 1 - t);
@@ -308,13 +282,13 @@ static void decide(struct hb_cmp *c, double alpha, bool have_th,
 		if (!isnan(c->rounds_needed))
 			snprintf(settle, sizeof(settle), "; about %g rounds a side would settle it",
 				 c->rounds_needed);
-		if (fabs(c->change) > thr && (bad_ci || good_ci))
+		if (fabs(c->change) > thr)
 			snprintf(c->reason, sizeof(c->reason),
-				 "%+.1f%% beyond %g%%, CI [%.3f, %.3f], but not significant: q=%.2g >= %g%s",
-				 c->change, thr, c->lo, c->hi, c->p_adj, alpha, settle);
+				 "%+.2f%% beyond %g%%, but CI [%.4f, %.4f] over boots holds 1%s",
+				 c->change, thr, c->lo, c->hi, settle);
 		else
 			snprintf(c->reason, sizeof(c->reason),
-				 "%+.1f%%, CI [%.3f, %.3f] reaches beyond %g%%%s",
+				 "%+.2f%%, CI [%.4f, %.4f] reaches beyond %g%%%s",
 				 c->change, c->lo, c->hi, thr, settle);
 	}
 }
@@ -357,32 +331,6 @@ static void missing_derived(struct hb_cmp *c, const struct hb_set *base,
 	}
 }
 
-static int cmp_by_p(const void *a, const void *b, void *p)
-{
-	double x = ((const double *)p)[*(const size_t *)a];
-	double y = ((const double *)p)[*(const size_t *)b];
-
-	return (x > y) - (x < y);
-}
-
-int hb_bh(const double *p, size_t n, double *adj)
-{
-	size_t *order = malloc((n ? n : 1) * sizeof(*order)), i;
-	double run = 1;
-
-	if (!order)
-		return -1;
-	for (i = 0; i < n; i++)
-		order[i] = i;
-	qsort_r(order, n, sizeof(*order), cmp_by_p, (void *)p);
-	for (i = n; i-- > 0;) {
-		run = fmin(run, (double)n / (i + 1) * p[order[i]]);
-		adj[order[i]] = fmin(1, run);
-	}
-	free(order);
-	return 0;
-}
-
 /*
  * Rounds of different hmmbench commits, or of a tree with uncommitted
  * changes, may measure differently: said, not refused.
@@ -405,41 +353,8 @@ static void version_note(struct hb_comparison *out, const struct hb_set *base,
 			 cand->hosts[0] ? cand->hosts : "an unknown host");
 }
 
-/*
- * Benjamini-Hochberg over every tested metric. Under an A/A comparison,
- * where nothing changed, it bounds the chance of any false significance at
- * alpha, as Holm's correction does; when a change moves several metrics
- * together (a per-page cost moves every range size), its step-up rule lets
- * them confirm each other where Holm would need each to clear alpha / m
- * alone (docs/compare.md).
- */
-static int adjust(struct hb_comparison *out)
-{
-	double *p = malloc((out->n ? out->n : 1) * 2 * sizeof(*p));
-	size_t i, m = 0;
-
-	if (!p)
-		return -1;
-	for (i = 0; i < out->n; i++)
-		if (out->m[i].tested)
-			p[m++] = out->m[i].p;
-	if (hb_bh(p, m, p + out->n)) {
-		free(p);
-		return -1;
-	}
-	/* every tested metric has its place in the family, identical or not */
-	for (i = 0, m = 0; i < out->n; i++)
-		if (out->m[i].tested) {
-			double q = p[out->n + m++];
-
-			out->m[i].p_adj = out->m[i].identical ? 1 : q;
-		}
-	free(p);
-	return 0;
-}
-
 int hb_compare(const struct hb_set *base, const struct hb_set *cand,
-	       const struct hb_thresholds *th, const char *mode, double alpha,
+	       const struct hb_thresholds *th, const char *mode,
 	       struct hb_comparison *out, char *err, size_t errlen)
 {
 	size_t i, k = 0, extra = 0, gn = 0;
@@ -450,7 +365,6 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 	memset(out, 0, sizeof(*out));
 	out->base = base;
 	out->cand = cand;
-	out->alpha = alpha;
 	for (i = 0; i < cand->nmetrics; i++)
 		if (!hb_set_find(base, cand->metrics[i].id))
 			extra++;
@@ -470,16 +384,11 @@ int hb_compare(const struct hb_set *base, const struct hb_set *cand,
 		if (!hb_set_find(base, cand->metrics[i].id))
 			out->m[k++].c = &cand->metrics[i];
 	out->n = k;
-	for (i = 0; i < out->n; i++)
-		out->ntests += testable(&out->m[i]);
-	for (i = 0; i < out->n; i++)
-		compare_one(&out->m[i], rules, mode, alpha, out->ntests ? out->ntests : 1);
-	if (adjust(out))
-		return hb_err(err, errlen, "out of memory");
 	for (i = 0; i < out->n; i++) {
 		struct hb_cmp *c = &out->m[i];
 
-		decide(c, alpha, th != NULL, foreign);
+		compare_one(c, rules, mode);
+		decide(c, th != NULL, foreign);
 		if (c->verdict == HB_V_MISSING)
 			missing_derived(c, base, cand);
 		out->counts[c->verdict]++;

@@ -25,7 +25,32 @@ bool hb_same(const char *a, const char *b);
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-#define HB_ALPHA_DEFAULT	0.01
+/*
+ * The decision rule (docs/compare.md, "The decision rule"): the boot is
+ * the unit. A metric's value in a round is one number (a headline's median
+ * of its kept samples, a derived or summary metric's value); a side's value
+ * is the median of its rounds'; the 95% interval of the ratio is a
+ * percentile bootstrap over the rounds alone. A rule is the metric's A/A
+ * noise times a margin, never below the setting's floor.
+ *
+ * The floors, in percent, by mode and kind of metric. icount counts repeat
+ * to the instruction, so a per-op cost's floor sits above the steps an A/A
+ * shows in whole boots (a slab slow path, 0.12%; the tick's phase, 0.1%)
+ * and well below a 1% change; any other metric (a ratio of two costs, a
+ * rate, a tail, a fit) compounds or picks extremes and gets 1%. A timing
+ * mode's rules are its own noise; its floors only keep a quiet campaign
+ * from writing a rule no machine holds.
+ */
+#define HB_FLOOR_ICOUNT		0.3
+#define HB_FLOOR_ICOUNT_OTHER	1.0
+#define HB_FLOOR_TIMING		1.0
+#define HB_FLOOR_TIMING_OTHER	2.0
+/*
+ * The margin over the largest A/A noise of the pairs: a campaign's largest
+ * is not the next campaign's, and timing modes' noise has heavier tails
+ */
+#define HB_MARGIN_ICOUNT	2.0
+#define HB_MARGIN_TIMING	3.0
 /*
  * The effect compare asks for where no thresholds rule applies (a mode
  * without measured A/A noise). gate never uses it: it refuses to run.
@@ -38,6 +63,18 @@ enum hb_kind {
 	HB_KIND_SUMMARY,	/* a benchmark's summary metric: one per round */
 };
 
+/* gate's exit statuses (scripts/lib.sh has them too, GATE_*) */
+#define HB_GATE_PASS		0
+#define HB_GATE_REGRESSED	1
+#define HB_GATE_ERROR		2	/* inputs that cannot be compared */
+#define HB_GATE_INCONCLUSIVE	3	/* more rounds would settle it */
+
+/* @setting's floor for a metric of @kind ("icount..." or a timing mode's), percent */
+double hb_rule_floor(const char *setting, enum hb_kind kind);
+/* @setting's default margin over the A/A noise */
+double hb_rule_margin(const char *setting);
+
+
 
 /* One metric of a set, gathered over its rounds. */
 struct hb_metric {
@@ -46,6 +83,7 @@ struct hb_metric {
 	const json_t *params_obj;	/* round 0's params object */
 	const char *op;		/* the benchmark's op: page, access, fork */
 	enum hb_kind kind;
+	bool diagnostic;	/* hb_metric_diagnostic(): reported, never gated */
 	enum hb_direction dir;
 	enum hb_status state;
 	const char *reason;	/* why not ok (from the first such round) */
@@ -65,8 +103,12 @@ struct hb_set {
 	char **paths;
 	json_t **roots;
 	const char *mode, *time_unit, *kernel;	/* from round 0 */
-	/* the thresholds' setting: the mode, "MODE:quick" for --quick runs */
-	char setting[32];
+	/*
+	 * the thresholds' setting: the mode, "MODE:quick" for --quick runs,
+	 * then "@FAMILY", the kernel's MAJOR.MINOR: "icount:quick@6.1"
+	 */
+	char setting[48];
+	char family[16];
 	const json_t *context;			/* round 0's context */
 	/* the hmmbench versions its rounds ran, distinct, ", "-joined */
 	char versions[256];
@@ -101,6 +143,8 @@ void hb_set_free(struct hb_set *set);
 const char *hb_set_mixed_hosts(const struct hb_set *set, bool mix, char *buf,
 			       size_t len);
 const struct hb_metric *hb_set_find(const struct hb_set *set, const char *id);
+/* a kernel release's family, MAJOR.MINOR ("6.1.192" -> "6.1"), or "unknown" */
+void hb_kernel_family(const char *release, char *buf, size_t len);
 /* Why @set is not fit to gate on (not complete, a point failed), or NULL. */
 const char *hb_set_unfit(const struct hb_set *set, char *buf, size_t len);
 /*
@@ -147,6 +191,8 @@ const struct hb_threshold_rule *hb_threshold_rule(const struct hb_thresholds *t,
 double hb_threshold_for(const struct hb_thresholds *t, const char *setting,
 			const char *id);
 bool hb_thresholds_have_mode(const struct hb_thresholds *t, const char *mode);
+/* rules measured for exactly @setting (MODE[:quick]@FAMILY), not catch-alls */
+size_t hb_thresholds_measured(const struct hb_thresholds *t, const char *setting);
 /*
  * The timed regions of the runner whose A/A measured @setting's rules, as
  * its provenance line "# SETTING: ... timed regions X'" says; NULL if it
@@ -172,7 +218,7 @@ enum hb_verdict {
 	 */
 	HB_V_INCONCLUSIVE,
 	HB_V_UNSUPPORTED,
-	HB_V_UNTESTED,	/* not gated: one value per boot and too few rounds */
+	HB_V_UNTESTED,	/* not gated: a fit quality, or no ratio */
 	HB_V_FAILED,	/* a side failed or is incomplete */
 	HB_V_MISSING,	/* only one side has the metric */
 	HB_V_COUNT
@@ -182,21 +228,17 @@ const char *hb_verdict_name(enum hb_verdict v);
 
 struct hb_cmp {
 	const struct hb_metric *b, *c;	/* NULL when the side lacks it */
-	double bmed, cmed;	/* medians of the pooled samples / round values */
+	double bmed, cmed;	/* medians of the rounds' values */
 	double ratio;		/* cmed / bmed */
 	double change;		/* percent, normalised: positive is better */
-	double lo, hi;		/* 95% CI of the ratio; NAN if none */
-	double p;		/* Mann-Whitney two-sided; NAN if no test */
-	double p_adj;		/* p, BH-adjusted (q) over the comparison's tests */
-	bool exact;
-	bool tested;		/* p is one of the family adjusted together */
+	double lo, hi;		/* 95% CI of the ratio over boots; NAN if none */
+	bool decidable;		/* both sides have values and a ratio */
 	bool identical;		/* the same values on both sides */
-	const char *basis;	/* what was tested: "samples", "rounds" */
-	double threshold;	/* percent; NAN if no rule applies */
+	double threshold;	/* percent, the rule or the floor; NAN if none */
 	const struct hb_threshold_rule *rule;	/* that applied; NULL: none */
 	/* inconclusive: the bad side of the CI is open (could be a regression) */
 	bool open_bad;
-	double rounds_needed;	/* inconclusive, untested: rounds a side; NAN */
+	double rounds_needed;	/* inconclusive: rounds a side; NAN */
 	enum hb_verdict verdict;
 	char reason[256];
 };
@@ -252,8 +294,6 @@ struct hb_profile_diff {
 
 struct hb_comparison {
 	const struct hb_set *base, *cand;
-	double alpha;
-	size_t ntests;		/* the family: metrics both sides can test */
 	size_t n;
 	struct hb_cmp *m;
 	/* geometric mean of the normalised ratios of comparable headlines */
@@ -269,19 +309,12 @@ struct hb_comparison {
 };
 
 /*
- * Benjamini-Hochberg adjusted p-values (q-values) of @p[0..n) into @adj
- * (may not alias @p): the i-th smallest of n p times n / i, made monotone
- * from the largest down, at most 1.
- */
-int hb_bh(const double *p, size_t n, double *adj);
-
-/*
  * Compare every metric of @base with @cand. Thresholds come from @th (may be
- * NULL: significance only) for @mode, a setting (NULL: the baseline's,
- * its mode or "MODE:quick").
+ * NULL: the fallback effect) for @mode, a setting (NULL: the baseline's,
+ * "MODE[:quick]@FAMILY").
  */
 int hb_compare(const struct hb_set *base, const struct hb_set *cand,
-	       const struct hb_thresholds *th, const char *mode, double alpha,
+	       const struct hb_thresholds *th, const char *mode,
 	       struct hb_comparison *out, char *err, size_t errlen);
 void hb_comparison_free(struct hb_comparison *cmp);
 
@@ -331,21 +364,15 @@ double hb_aa_noise(const struct hb_metric *a, const struct hb_metric *b,
 #define HB_NOISE_MAX_PAIRS	64
 struct hb_noise_rule {
 	char *id;
+	enum hb_kind kind;
 	double percent;		/* the threshold: max, rounded up to 0.1% */
 	double max, median;	/* over the pairs, percent */
 	size_t pairs;		/* pairs that had the metric (finish_rule) */
 	double of_pair[HB_NOISE_MAX_PAIRS];	/* by pair, NAN if it had none */
 };
 
-/*
- * A threshold is the largest noise of the pairs times this: the largest of
- * n pairs is exceeded by the next pair with probability about 1/(n + 1)
- * per metric, and a pair has some 200 metrics (docs/compare.md).
- */
-#define HB_NOISE_MARGIN_DEFAULT 1.5
-
 struct hb_noise {
-	char setting[32], kernel[128];
+	char setting[48], kernel[128];
 	double margin;
 	size_t npairs, rounds[2];
 	size_t nrules;

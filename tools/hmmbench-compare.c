@@ -4,7 +4,8 @@
  *
  *   compare  tables (text, Markdown, JSON, HTML with plots)
  *   gate     KTAP and an exit status CI can act on: 0 no regression,
- *            1 a regression, 2 inputs that cannot be compared
+ *            1 a regression, 2 inputs that cannot be compared,
+ *            3 inconclusive (more rounds would settle it)
  *   noise    thresholds from an A/A pair (the same kernel twice)
  *
  * The statistics live in bench/libhmmbench.a (compare.c, stats.c); see
@@ -37,7 +38,7 @@ struct opts {
 	const char *outputs[4], *each, *loo;	/* noise's */
 	bool merges[4];		/* outputs[i] is --merge's */
 	size_t noutputs;
-	double alpha, margin;
+	double margin;		/* 0: the setting's (hb_rule_margin) */
 	bool mix_hosts;
 };
 
@@ -45,16 +46,20 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: " PROG " compare [--format text|markdown|json|html] [--output FILE]\n"
-"                        [--thresholds FILE] [--mode-thresholds MODE] [--alpha A]\n"
+"                        [--thresholds FILE] [--mode-thresholds SETTING]\n"
 "                        BASELINE CANDIDATE [CANDIDATE...]\n"
-"       " PROG " gate [--thresholds FILE] [--output FILE] [--mode-thresholds MODE]\n"
-"                     [--alpha A] BASELINE CANDIDATE\n"
+"       " PROG " gate [--thresholds FILE] [--output FILE] [--mode-thresholds SETTING]\n"
+"                     BASELINE CANDIDATE\n"
+"       " PROG " rules [--thresholds FILE] SETTING\n"
 "       (compare, gate and noise take --mix-hosts: rounds of one set from several hosts)\n"
 "       " PROG " noise [--output FILE]... [--merge FILE]... [--describe TEXT] [--margin F]\n"
 "                      [--each FMT] [--leave-one-out FMT] X Y [X Y ...]\n"
 "A result set is a results.json, a directory of rounds (DIR/*/results.json,\n"
 "else DIR/*.json) or a comma-separated list of files: repeated boots of one kernel.\n"
-"gate exits 0: no regression, 1: a metric regressed, 2: inputs not comparable.\n"
+"gate exits 0: no regression, 1: a metric regressed, 2: inputs not comparable,\n"
+"3: inconclusive (the KTAP says how many rounds would settle it).\n"
+"rules exits 0 if the thresholds hold measured rules of SETTING (MODE[:quick]@FAMILY,\n"
+"e.g. icount:quick@6.1), else 1 with one line saying so.\n"
 "--output FILE for gate writes the report in the format its name ends in\n"
 "(.json, .md, .html, else text); KTAP always goes to stdout.\n"
 "noise: X Y are the two sets of an A/A pair (the same kernel twice); with\n"
@@ -155,7 +160,6 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 		{ "output", required_argument, NULL, 'o' },
 		{ "thresholds", required_argument, NULL, 't' },
 		{ "mode-thresholds", required_argument, NULL, 'm' },
-		{ "alpha", required_argument, NULL, 'a' },
 		{ "describe", required_argument, NULL, 'd' },
 		{ "mix-hosts", no_argument, NULL, 'x' },
 		{ "merge", required_argument, NULL, 'M' },
@@ -169,10 +173,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->alpha = HB_ALPHA_DEFAULT;
-	o->margin = HB_NOISE_MARGIN_DEFAULT;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:o:t:m:a:d:g:xh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+f:o:t:m:d:g:xh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(cmd, "compare") || parse_fmt(optarg, &o->fmt)) {
@@ -230,13 +232,6 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *cmd)
 			if (*end || strcmp(cmd, "noise") || !(o->margin >= 1 && o->margin <= 10)) {
 				fprintf(stderr, PROG " %s: --margin takes a number in [1, 10] (noise only), got '%s'\n",
 					cmd, optarg);
-				return -1;
-			}
-			break;
-		case 'a':
-			o->alpha = strtod(optarg, &end);
-			if (*end || !(o->alpha > 0 && o->alpha < 1)) {
-				fprintf(stderr, PROG ": --alpha takes a number in (0, 1)\n");
 				return -1;
 			}
 			break;
@@ -343,12 +338,12 @@ static int cmd_compare(int argc, char **argv)
 			th.path, o.th_mode);
 	for (i = 1; i < n; i++) {
 		hb_compare(&sets[0], &sets[i], have_th ? &th : NULL, o.th_mode,
-			   o.alpha, &cmps[i - 1], err, sizeof(err));
+			   &cmps[i - 1], err, sizeof(err));
 		if (cmps[i - 1].problem[0])
 			fprintf(stderr, PROG " compare: %s vs %s: %s\n", sets[0].label,
 				sets[i].label, cmps[i - 1].problem);
 	}
-	r = (struct report){ cmps, n - 1, have_th ? th.path : NULL, o.th_mode, o.alpha };
+	r = (struct report){ cmps, n - 1, have_th ? th.path : NULL, o.th_mode };
 	ret = write_report(&r, o.fmt, o.output) ? 2 : 0;
 	for (i = 1; i < n; i++)
 		hb_comparison_free(&cmps[i - 1]);
@@ -372,7 +367,57 @@ static int gate_error(const char *fmt, ...)
 	printf("KTAP version 1\n1..1\nnot ok 1 inputs # %s\n", why);
 	fflush(stdout);
 	fprintf(stderr, PROG " gate: %s\n", why);
-	return 2;
+	return HB_GATE_ERROR;
+}
+
+struct gate_tally {
+	size_t regressed, skipped, undecided, ungated;
+	double settle;		/* the most rounds an inconclusive row needs */
+};
+
+/* One KTAP line of the gate, counted into @t. */
+static void ktap_line(const struct hb_cmp *c, size_t n, struct gate_tally *t)
+{
+	const char *id = (c->b ? c->b : c->c)->id;
+	char rule[640] = "";
+
+	if (c->rule)
+		snprintf(rule, sizeof(rule), " [rule %d: %s %s %g]", c->rule->line,
+			 c->rule->mode, c->rule->pattern, c->rule->percent);
+	switch (c->verdict) {
+	case HB_V_REGRESSED:
+		printf("not ok %zu %s # regressed %s%s\n", n, id, c->reason, rule);
+		t->regressed++;
+		break;
+	case HB_V_INCONCLUSIVE:
+		/* a regression beyond the threshold is not excluded */
+		printf("%s %zu %s # inconclusive %s%s%s\n", c->open_bad ? "not ok" : "ok",
+		       n, id, c->reason, c->open_bad ? "" : " (could only be an improvement)",
+		       rule);
+		if (c->open_bad) {
+			t->undecided++;
+			if (c->rounds_needed > t->settle)
+				t->settle = c->rounds_needed;
+		}
+		break;
+	case HB_V_UNSUPPORTED:
+		/* the candidate lost what the baseline could do */
+		if (c->b && c->b->state == HB_STATUS_OK) {
+			printf("not ok %zu %s # unsupported by the %s\n", n, id, c->reason);
+			t->regressed++;
+		} else {
+			printf("ok %zu %s # SKIP unsupported: %s\n", n, id, c->reason);
+			t->skipped++;
+		}
+		break;
+	case HB_V_UNTESTED:
+		printf("ok %zu %s # SKIP not gated: %s\n", n, id, c->reason);
+		t->ungated++;
+		break;
+	default:
+		printf("ok %zu %s # %s %s%s\n", n, id, hb_verdict_name(c->verdict),
+		       c->reason, rule);
+	}
 }
 
 static int cmd_gate(int argc, char **argv)
@@ -385,8 +430,9 @@ static int cmd_gate(int argc, char **argv)
 	char err[2048], why[1024];
 	const char *unfit, *rr;
 	bool have_th;
-	size_t i, regressed = 0, skipped = 0, undecided = 0, ungated = 0;
-	int ret = 2;
+	struct gate_tally tally = { 0 };
+	size_t i, k, pass;
+	int ret = HB_GATE_ERROR;
 
 	if (parse_opts(argc, argv, &o, "gate"))
 		return 2;
@@ -438,7 +484,7 @@ static int cmd_gate(int argc, char **argv)
 				 strchr(o.th_mode, ':') ? " --quick" : "");
 		goto out;
 	}
-	hb_compare(&base, &cand, &th, o.th_mode, o.alpha, &cmp, err, sizeof(err));
+	hb_compare(&base, &cand, &th, o.th_mode, &cmp, err, sizeof(err));
 	if (cmp.counts[HB_V_MISSING]) {
 		ret = gate_error("contexts do not compare: %s", cmp.problem);
 		goto out_cmp;
@@ -449,64 +495,45 @@ static int cmd_gate(int argc, char **argv)
 	       base.nrounds, base.kernel, base.setting);
 	printf("# candidate %s: %zu round(s), kernel %s, setting %s\n", cand.label,
 	       cand.nrounds, cand.kernel, cand.setting);
-	printf("# thresholds %s (setting %s), q < %g (Benjamini-Hochberg over %zu tests)\n",
-	       th.path, o.th_mode, o.alpha, cmp.ntests);
+	printf("# thresholds %s (setting %s, floors %g%% for a per-op cost, %g%% for other metrics): a change beyond its rule whose 95%% interval over boots excludes 1\n",
+	       th.path, o.th_mode, hb_rule_floor(o.th_mode, HB_KIND_HEADLINE),
+	       hb_rule_floor(o.th_mode, HB_KIND_DERIVED));
 	printf("1..%zu\n", cmp.n);
-	for (i = 0; i < cmp.n; i++) {
-		const struct hb_cmp *c = &cmp.m[i];
-		const char *id = (c->b ? c->b : c->c)->id;
-		char rule[640] = "";
+	/* what needs a reader first: inconclusive, then regressed rows */
+	for (pass = 0, k = 0; pass < 3; pass++)
+		for (i = 0; i < cmp.n; i++) {
+			const struct hb_cmp *c = &cmp.m[i];
 
-		if (c->rule)
-			snprintf(rule, sizeof(rule), " [rule %d: %s %s %g]", c->rule->line,
-				 c->rule->mode, c->rule->pattern, c->rule->percent);
-		switch (c->verdict) {
-		case HB_V_REGRESSED:
-			printf("not ok %zu %s # regressed %s%s\n", i + 1, id, c->reason, rule);
-			regressed++;
-			break;
-		case HB_V_INCONCLUSIVE:
-			/* a regression beyond the threshold is not excluded */
-			printf("%s %zu %s # inconclusive %s%s%s\n", c->open_bad ? "not ok" : "ok",
-			       i + 1, id, c->reason, c->open_bad ? "" : " (could only be an improvement)",
-			       rule);
-			if (c->open_bad)
-				undecided++;
-			break;
-		case HB_V_UNSUPPORTED:
-			/* the candidate lost what the baseline could do */
-			if (c->b && c->b->state == HB_STATUS_OK) {
-				printf("not ok %zu %s # unsupported by the %s\n", i + 1, id, c->reason);
-				regressed++;
-			} else {
-				printf("ok %zu %s # SKIP unsupported: %s\n", i + 1, id,
-				       c->reason);
-				skipped++;
-			}
-			break;
-		case HB_V_UNTESTED:
-			printf("ok %zu %s # SKIP not gated: %s\n", i + 1, id, c->reason);
-			ungated++;
-			break;
-		default:
-			printf("ok %zu %s # %s %s%s\n", i + 1, id,
-			       hb_verdict_name(c->verdict), c->reason, rule);
+			if ((pass == 0) != (c->verdict == HB_V_INCONCLUSIVE) ||
+			    (pass == 1) != (c->verdict == HB_V_REGRESSED) ||
+			    (pass == 2 && (c->verdict == HB_V_INCONCLUSIVE ||
+					   c->verdict == HB_V_REGRESSED)))
+				continue;
+			ktap_line(c, ++k, &tally);
 		}
-	}
-	printf("# %zu regressed, %zu improved, %zu unchanged, %zu inconclusive (%zu could hide a regression), %zu not gated (one value per boot), %zu skipped (unsupported); geomean %+.1f%% over %zu headline metrics (positive is better)\n",
-	       regressed, cmp.counts[HB_V_IMPROVED], cmp.counts[HB_V_UNCHANGED],
-	       cmp.counts[HB_V_INCONCLUSIVE], undecided, ungated, skipped,
+	printf("# %zu regressed, %zu improved, %zu unchanged, %zu inconclusive (%zu could hide a regression), %zu not gated, %zu skipped (unsupported); geomean %+.2f%% over %zu headline metrics (positive is better)\n",
+	       tally.regressed, cmp.counts[HB_V_IMPROVED], cmp.counts[HB_V_UNCHANGED],
+	       cmp.counts[HB_V_INCONCLUSIVE], tally.undecided, tally.ungated, tally.skipped,
 	       cmp.geomean, cmp.geomean_n);
+	/* a known regression is 1; a metric that could hide one is 3 */
+	ret = tally.regressed ? HB_GATE_REGRESSED : tally.undecided ? HB_GATE_INCONCLUSIVE :
+		HB_GATE_PASS;
+	if (ret == HB_GATE_INCONCLUSIVE) {
+		char settle[64] = "";
+
+		if (tally.settle > 0)
+			snprintf(settle, sizeof(settle), ": about %g rounds a side would settle %s",
+				 tally.settle, tally.undecided > 1 ? "them all" : "it");
+		printf("# inconclusive: %zu metric(s) could hide a regression beyond their rules%s\n",
+		       tally.undecided, settle);
+		fprintf(stderr, PROG " gate: %zu metric(s) inconclusive, a regression beyond the rule not excluded%s (exit %d; see the KTAP lines)\n",
+			tally.undecided, settle, HB_GATE_INCONCLUSIVE);
+	}
 	fflush(stdout);
-	/* a known regression is 1; a metric that could hide one is 2 */
-	ret = regressed ? 1 : undecided ? 2 : 0;
-	if (undecided && !regressed)
-		fprintf(stderr, PROG " gate: %zu metric(s) inconclusive: a regression beyond the threshold is not excluded (run more rounds, see the KTAP lines)\n",
-			undecided);
 	if (o.output) {
-		r = (struct report){ &cmp, 1, th.path, o.th_mode, o.alpha };
+		r = (struct report){ &cmp, 1, th.path, o.th_mode };
 		if (write_report(&r, o.fmt, o.output))
-			ret = 2;
+			ret = HB_GATE_ERROR;
 	}
 out_cmp:
 	hb_comparison_free(&cmp);
@@ -646,6 +673,42 @@ static int cmd_noise(int argc, char **argv)
 	return ret ? 2 : 0;
 }
 
+/*
+ * Whether the thresholds hold measured rules of SETTING: what ab, ladder
+ * and bisect ask before they build anything.
+ */
+static int cmd_rules(int argc, char **argv)
+{
+	struct hb_thresholds th;
+	struct opts o;
+	char err[2048];
+	bool have;
+	size_t n;
+
+	if (parse_opts(argc, argv, &o, "rules"))
+		return 2;
+	if (argc - optind != 1 || !strchr(argv[optind], '@')) {
+		fprintf(stderr, PROG " rules: one SETTING, MODE[:quick]@FAMILY (e.g. icount:quick@6.1)\n");
+		return 2;
+	}
+	if (load_thresholds(&o, &th, &have, err, sizeof(err))) {
+		fprintf(stderr, PROG " rules: %s\n", err);
+		return 2;
+	}
+	if (!have) {
+		fprintf(stderr, PROG " rules: no thresholds file\n");
+		return 1;
+	}
+	n = hb_thresholds_measured(&th, argv[optind]);
+	if (n)
+		printf("%s: %zu measured rules in %s\n", argv[optind], n, th.path);
+	else
+		fprintf(stderr, PROG " rules: %s has no measured rules of %s\n", th.path,
+			argv[optind]);
+	hb_thresholds_free(&th);
+	return n ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -658,6 +721,8 @@ int main(int argc, char **argv)
 		return cmd_gate(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "noise"))
 		return cmd_noise(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "rules"))
+		return cmd_rules(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return 0;

@@ -503,7 +503,7 @@ static void set_row(FILE *f, const char *role, const struct hb_set *s)
 int report_html(FILE *f, const struct report *r, char *err, size_t len)
 {
 	struct report_row *rows;
-	char b[32], k[32];
+	char b[32], k[32], rule[768];
 	size_t i, j;
 
 	(void)err;
@@ -515,15 +515,9 @@ int report_html(FILE *f, const struct report *r, char *err, size_t len)
 	set_row(f, "baseline", r->cmp[0].base);
 	for (j = 0; j < r->ncmp; j++)
 		set_row(f, "candidate", r->cmp[j].cand);
-	fprintf(f, "</table>\n<p>Regressed or improved: q &lt; %g (Mann-Whitney U, two-sided, "
-		"Benjamini-Hochberg over the tests), a change beyond the metric's threshold (", r->alpha);
-	esc(f, r->thresholds ? r->thresholds : "no thresholds file: 1%");
-	fprintf(f, ", setting ");
-	esc(f, r->th_mode);
-	fprintf(f, ") and a 95%% bootstrap CI of candidate/baseline that excludes 1; unchanged: "
-		"the CI lies within the threshold; inconclusive: neither. "
-		"Change: positive is better. Times are %s.</p>\n",
-		report_unit_word(r->cmp[0].base));
+	fprintf(f, "</table>\n<p>");
+	esc(f, report_rule_text(rule, sizeof(rule), r));
+	fprintf(f, " Times are %s.</p>\n", report_unit_word(r->cmp[0].base));
 
 	for (j = 0; j < r->ncmp; j++) {
 		const struct hb_comparison *cmp = &r->cmp[j];
@@ -572,7 +566,7 @@ int report_html(FILE *f, const struct report *r, char *err, size_t len)
 				}
 				fprintf(f, "</h3>\n<table><tr><th>metric</th><th>unit</th>"
 					"<th>baseline</th><th>candidate</th><th>change</th>"
-					"<th>95%% CI ratio</th><th>p</th><th>threshold</th>"
+					"<th>95%% CI ratio</th><th>rule</th>"
 					"<th>verdict</th><th>counters per op</th></tr>\n");
 			}
 			fprintf(f, "<tr class=%s><td>", hb_verdict_name(x->c->verdict));
@@ -580,8 +574,8 @@ int report_html(FILE *f, const struct report *r, char *err, size_t len)
 			fprintf(f, "</td><td>");
 			esc(f, x->m->unit ? x->m->unit : "");
 			fprintf(f, "</td><td class=n>%s</td><td class=n>%s</td><td class=n>%s</td>"
-				"<td class=n>%s</td><td class=n>%s</td><td class=n>%s</td>",
-				x->base, x->cand, x->change, x->ci, x->p, x->threshold);
+				"<td class=n>%s</td><td class=n>%s</td>",
+				x->base, x->cand, x->change, x->ci, x->threshold);
 			fprintf(f, "<td><b>%s</b> ", hb_verdict_name(x->c->verdict));
 			esc(f, x->c->reason);
 			if (x->where[0]) {

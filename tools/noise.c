@@ -70,16 +70,18 @@ double hb_aa_noise(const struct hb_metric *a, const struct hb_metric *b,
 	size_t total = a->nrounds + b->nrounds, k = a->nrounds, r, i, got = 0;
 	const double *x[64];
 	size_t n[64];
-	double v[HB_NOISE_SPLITS], worst = NAN;
+	double v[HB_NOISE_SPLITS], rv[64], worst = NAN;
 	uint64_t mask, seed = HB_BOOTSTRAP_SEED;
 
 	*typical = NAN;
 	*splits = 0;
 	if (!a->nrounds || !b->nrounds || total > 64)
 		return NAN;
+	/* a round is one value, its median: the boot is the unit */
 	for (r = 0; r < total; r++) {
-		x[r] = r < k ? a->x[r] : b->x[r - k];
-		n[r] = r < k ? a->n[r] : b->n[r - k];
+		rv[r] = r < k ? hb_median(a->x[r], a->n[r]) : hb_median(b->x[r - k], b->n[r - k]);
+		x[r] = &rv[r];
+		n[r] = 1;
 	}
 	if (total < 64 && binomial(total, k) <= HB_NOISE_SPLITS) {
 		/* every split: the k-subsets of the rounds, in order */
@@ -119,10 +121,10 @@ double hb_aa_noise(const struct hb_metric *a, const struct hb_metric *b,
 
 /*
  * A threshold is the largest A/A noise of its metric times the margin,
- * rounded up to the next tenth of a percent: anything an A/A pair produced
- * must not fail the gate, nor what the next pair is likely to.
- * The 0.1% floor is about what an exact icount count can resolve per op
- * once medians of a few thousand instructions are divided.
+ * rounded up to the next tenth of a percent, never below the setting's
+ * floor (hb_rule_floor): anything an A/A pair produced must not fail the
+ * gate, nor what the next campaign is likely to. A profile rule is in
+ * percentage points of a share, which the floor does not speak of.
  */
 static double round_up_tenth(double pct)
 {
@@ -149,11 +151,13 @@ static struct hb_noise_rule *rule_of(struct hb_noise *z, const char *id)
 }
 
 /* Records pair @p's @noise under rule @id: 0, or -1 with the reason in @err. */
-static int add_noise(struct hb_noise *z, size_t p, const char *id, double noise,
-		     char *err, size_t len)
+static int add_noise(struct hb_noise *z, size_t p, const char *id, enum hb_kind kind,
+		     double noise, char *err, size_t len)
 {
 	struct hb_noise_rule *r = rule_of(z, id);
 
+	if (r)
+		r->kind = kind;
 	if (!r || p >= HB_NOISE_MAX_PAIRS)
 		return hb_err(err, len, r ? "more than %d pairs" : "out of memory",
 			      HB_NOISE_MAX_PAIRS);
@@ -165,7 +169,7 @@ static int add_noise(struct hb_noise *z, size_t p, const char *id, double noise,
 }
 
 /* a rule's threshold from its pairs' noise */
-static void finish_rule(struct hb_noise_rule *r, double margin)
+static void finish_rule(struct hb_noise_rule *r, double margin, const char *setting)
 {
 	double v[HB_NOISE_MAX_PAIRS];
 	size_t p, n = 0;
@@ -178,6 +182,8 @@ static void finish_rule(struct hb_noise_rule *r, double margin)
 	r->max = v[n - 1];
 	r->median = hb_percentile_sorted(v, n, 0.5);
 	r->percent = round_up_tenth(r->max * margin);
+	if (!hb_is_profile_rule(r->id))
+		r->percent = fmax(r->percent, hb_rule_floor(setting, r->kind));
 }
 
 int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs,
@@ -233,7 +239,7 @@ int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs
 				goto out_sets;
 			}
 		}
-		hb_compare(&a, &b, NULL, a.setting, HB_ALPHA_DEFAULT, &cmp, err, len);
+		hb_compare(&a, &b, NULL, a.setting, &cmp, err, len);
 		if (cmp.counts[HB_V_MISSING]) {
 			hb_err(err, len, "%s", cmp.problem);
 			hb_comparison_free(&cmp);
@@ -245,7 +251,8 @@ int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs
 			size_t ns;
 
 			if (!c->b || !c->c || c->b->state != HB_STATUS_OK ||
-			    c->c->state != HB_STATUS_OK || !strcmp(c->b->unit ? c->b->unit : "", "r2"))
+			    c->c->state != HB_STATUS_OK || c->b->diagnostic ||
+			    !strcmp(c->b->unit ? c->b->unit : "", "r2"))
 				continue;
 			noise = 100 * hb_aa_noise(c->b, c->c, &typical, &ns);
 			if (!isfinite(noise))
@@ -256,7 +263,7 @@ int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs
 			 */
 			if (isfinite(c->lo) && isfinite(c->hi))
 				noise = fmax(noise, 100 * fmax(1 - c->lo, c->hi - 1));
-			if (add_noise(z, p, c->b->id, noise, err, len)) {
+			if (add_noise(z, p, c->b->id, c->b->kind, noise, err, len)) {
 				hb_comparison_free(&cmp);
 				goto out_sets;
 			}
@@ -268,8 +275,8 @@ int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs
 			char id[128];
 
 			if (isfinite(spread) &&
-			    add_noise(z, p, hb_profile_rule_id(id, sizeof(id), bench), spread,
-				      err, len)) {
+			    add_noise(z, p, hb_profile_rule_id(id, sizeof(id), bench),
+				      HB_KIND_DERIVED, spread, err, len)) {
 				hb_comparison_free(&cmp);
 				goto out_sets;
 			}
@@ -278,8 +285,10 @@ int hb_noise_of_pairs(struct hb_noise *z, const char *const *args, size_t npairs
 		hb_set_free(&a);
 		hb_set_free(&b);
 	}
+	if (!(z->margin > 0))
+		z->margin = hb_rule_margin(z->setting);
 	for (k = 0; k < z->nrules; k++)
-		finish_rule(&z->rules[k], margin);
+		finish_rule(&z->rules[k], z->margin, z->setting);
 	return 0;
 out_sets:
 	hb_set_free(&a);
@@ -313,11 +322,12 @@ int hb_noise_subset(struct hb_noise *dst, const struct hb_noise *z, size_t pair,
 		if (!n)
 			continue;
 		d->id = strdup(r->id);
+		d->kind = r->kind;
 		if (!d->id) {
 			hb_noise_free(dst);
 			return -1;
 		}
-		finish_rule(d, z->margin);
+		finish_rule(d, z->margin, z->setting);
 		dst->nrules++;
 	}
 	return 0;

@@ -150,14 +150,58 @@ static void set_line(FILE *f, const char *what, const struct hb_set *s)
 	fputc('\n', f);
 }
 
+const char *report_rule_text(char *buf, size_t len, const struct report *r)
+{
+	snprintf(buf, len, "The boot is the unit: a metric's value a round, a side's median of them. "
+		 "regressed/improved: a change beyond the metric's rule (%s, setting %s, never below %g%% for a per-op cost, %g%% for other metrics) "
+		 "whose 95%% bootstrap interval of candidate/baseline over boots excludes 1; "
+		 "unchanged: the interval lies within the rule; inconclusive: neither "
+		 "(more rounds would settle it). change: positive is better. See docs/compare.md.",
+		 r->thresholds ? r->thresholds : "no thresholds file: 1%", r->th_mode,
+		 hb_rule_floor(r->th_mode, HB_KIND_HEADLINE),
+		 hb_rule_floor(r->th_mode, HB_KIND_DERIVED));
+	return buf;
+}
+
 static void rules(FILE *f, const struct report *r, const char *pre)
 {
-	fprintf(f, "%sregressed/improved: q < %g (Mann-Whitney U, two-sided, Benjamini-Hochberg over the tests),\n"
-		"%sa change beyond the metric's threshold (%s, setting %s)\n"
-		"%sand a 95%% bootstrap CI of candidate/baseline that excludes 1; unchanged: the CI lies\n"
-		"%swithin the threshold; inconclusive: neither. change: positive is better. See docs/compare.md.\n",
-		pre, r->alpha, pre, r->thresholds ? r->thresholds : "no thresholds file: 1%",
-		r->th_mode, pre, pre);
+	char text[768], *w, *save;
+	size_t col = 0;
+
+	/* wrapped at about 100 columns */
+	report_rule_text(text, sizeof(text), r);
+	for (w = strtok_r(text, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		if (col && col + 1 + strlen(w) > 100) {
+			fputc('\n', f);
+			col = 0;
+		}
+		col += fprintf(f, "%s%s", col ? " " : pre, w);
+	}
+	fputc('\n', f);
+}
+
+/*
+ * The rows a reader acts on, before the tables: inconclusive ones (more
+ * rounds would settle them), then regressed ones.
+ */
+static void attention(FILE *f, const struct hb_comparison *cmp, bool md)
+{
+	static const enum hb_verdict order[] = { HB_V_INCONCLUSIVE, HB_V_REGRESSED };
+	size_t i, k;
+
+	for (k = 0; k < ARRAY_SIZE(order); k++) {
+		if (!cmp->counts[order[k]])
+			continue;
+		fprintf(f, md ? "\n**%s (%zu):**\n\n" : "\n%s (%zu):\n", order[k] == HB_V_REGRESSED ?
+			"Regressed" : "Inconclusive, first", cmp->counts[order[k]]);
+		for (i = 0; i < cmp->n; i++) {
+			const struct hb_cmp *c = &cmp->m[i];
+
+			if (c->verdict != order[k])
+				continue;
+			fprintf(f, md ? "- `%s`: %s\n" : "  %s: %s\n", any_side(c)->id, c->reason);
+		}
+	}
 }
 
 static const char *ci_str(char *buf, size_t len, const struct hb_cmp *c)
@@ -184,10 +228,6 @@ static const char *pct_str(char *buf, size_t len, double v)
 	return num_str(buf, len, "%+.1f%%", v);
 }
 
-static const char *p_str(char *buf, size_t len, double p)
-{
-	return num_str(buf, len, "%.2g", p);
-}
 
 static void summary_line(FILE *f, const struct hb_comparison *cmp,
 			 const char *pre)
@@ -350,7 +390,6 @@ struct report_row *report_rows(const struct hb_comparison *cmp)
 		report_num(w->cand, sizeof(w->cand), c->cmed);
 		pct_str(w->change, sizeof(w->change), c->change);
 		ci_str(w->ci, sizeof(w->ci), c);
-		p_str(w->p, sizeof(w->p), c->p);
 		num_str(w->threshold, sizeof(w->threshold), "%g%%", c->threshold);
 		if (!c->b || !c->c || c->b->kind != HB_KIND_HEADLINE)
 			continue;
@@ -391,6 +430,7 @@ void report_text(FILE *f, const struct report *r)
 		if (cmp->note[0])
 			fprintf(f, "Note: %s\n", cmp->note);
 		rules(f, r, "");
+		attention(f, cmp, false);
 		for (i = 0, w = 20; rows && i < cmp->n; i++)
 			w = strlen(rows[i].label) > w ? strlen(rows[i].label) : w;
 		for (i = 0; rows && i < cmp->n; i++) {
@@ -402,10 +442,10 @@ void report_text(FILE *f, const struct report *r)
 					x->constant, x->constant[0] ? ")" : "");
 				fprintf(f, "  %-*s %12s %12s %8s %16s %8s  %s\n",
 					(int)w, "metric", "baseline", "candidate",
-					"change", "95% CI ratio", "p", "verdict");
+					"change", "95% CI ratio", "rule", "verdict");
 			}
 			fprintf(f, "  %-*s %12s %12s %8s %16s %8s  %-11s %s\n", (int)w,
-				x->label, x->base, x->cand, x->change, x->ci, x->p,
+				x->label, x->base, x->cand, x->change, x->ci, x->threshold,
 				x->c->verdict == HB_V_REGRESSED ? "REGRESSED" :
 				hb_verdict_name(x->c->verdict), x->c->reason);
 			for (c = 0; c < x->ncounters; c++) {
@@ -467,6 +507,7 @@ void report_markdown(FILE *f, const struct report *r)
 		summary_line(f, cmp, "- ");
 		fputc('\n', f);
 		rules(f, r, "");
+		attention(f, cmp, true);
 		for (i = 0; rows && i < cmp->n; i++) {
 			const struct report_row *x = &rows[i];
 			bool reg = x->c->verdict == HB_V_REGRESSED;
@@ -475,13 +516,13 @@ void report_markdown(FILE *f, const struct report *r)
 			if (x->heading) {
 				fprintf(f, "\n### %s%s%s%s\n\n", x->heading, x->constant[0] ? " (" : "",
 					x->constant, x->constant[0] ? ")" : "");
-				fprintf(f, "| metric | baseline | candidate | change | 95%% CI ratio | p | verdict | counters per op | kernel profile: top mover |\n");
+				fprintf(f, "| metric | baseline | candidate | change | 95%% CI ratio | rule | verdict | counters per op | kernel profile: top mover |\n");
 				fprintf(f, "| --- | ---: | ---: | ---: | --- | ---: | --- | --- | --- |\n");
 			}
 			fputs("| ", f);
 			md_escape(f, x->label);
 			fprintf(f, " | %s | %s | %s | %s | %s | %s%s%s: ", x->base, x->cand,
-				x->change, x->ci, x->p, reg ? "**" : "",
+				x->change, x->ci, x->threshold, reg ? "**" : "",
 				hb_verdict_name(x->c->verdict), reg ? "**" : "");
 			md_escape(f, x->c->reason);
 			fputs(" | ", f);
@@ -553,7 +594,7 @@ static json_t *cmp_json(const struct hb_cmp *c)
 			json_object_set_new(ctr, ev, json_pack("{so so}",
 				"baseline", num(counter(c->b, ev)),
 				"candidate", num(counter(c->c, ev))));
-	o = json_pack("{ss ss ss sO ss ss ss so so so so so so so s{so so} so so so ss? so ss ss}",
+	o = json_pack("{ss ss ss sO ss ss ss so so so so s{so so} so so so so ss ss sb}",
 		      "id", m->id, "bench", m->bench, "name", m->name,
 		      "params", m->params_obj, "kind", kind_name(m->kind),
 		      "unit", m->unit ? m->unit : "",
@@ -562,9 +603,6 @@ static json_t *cmp_json(const struct hb_cmp *c)
 		      "baseline", side_json(c->b, c->bmed),
 		      "candidate", side_json(c->c, c->cmed),
 		      "ratio", num(c->ratio), "change_pct", num(c->change),
-		      "p", num(c->p), "q_bh", num(c->p_adj),
-		      "p_method", isnan(c->p) || !c->basis ? json_null() :
-		      json_string(c->exact ? "exact" : "normal"),
 		      "ci95_ratio", "lo", num(c->lo), "hi", num(c->hi),
 		      "threshold_pct", num(c->threshold),
 		      "threshold_rule", c->rule ? json_pack("{ss ss sf si sb}",
@@ -572,10 +610,11 @@ static json_t *cmp_json(const struct hb_cmp *c)
 				"percent", c->rule->percent, "line", c->rule->line,
 				"catchall", c->rule->catchall) : json_null(),
 		      "rounds_needed", num(c->rounds_needed),
-		      "test_basis", c->basis,
 		      "counters_per_op", ctr,
 		      "verdict", hb_verdict_name(c->verdict),
-		      "reason", c->reason);
+		      "reason", c->reason,
+		      /* inconclusive with its bad side open: could hide a regression */
+		      "could_hide_regression", c->verdict == HB_V_INCONCLUSIVE && c->open_bad);
 	return o;
 }
 
@@ -606,9 +645,10 @@ json_t *report_json(const struct report *r)
 			"geomean_n", (json_int_t)cmp->geomean_n,
 			"counts", counts, "metrics", ms));
 	}
-	root = json_pack("{ss si sf so ss so so}",
-			 "schema", "hmmbench-compare", "schema_version", 1,
-			 "alpha", r->alpha,
+	root = json_pack("{ss si sf sf so ss so so}",
+			 "schema", "hmmbench-compare", "schema_version", 2,
+			 "floor_pct", hb_rule_floor(r->th_mode, HB_KIND_HEADLINE),
+			 "floor_other_pct", hb_rule_floor(r->th_mode, HB_KIND_DERIVED),
 			 "thresholds", r->thresholds ? json_string(r->thresholds) : json_null(),
 			 "threshold_mode", r->th_mode,
 			 "baseline", set_json(r->cmp[0].base),

@@ -11,8 +11,7 @@ struct report {
 	const struct hb_comparison *cmp;	/* one per candidate */
 	size_t ncmp;
 	const char *thresholds;		/* path, or NULL */
-	const char *th_mode;		/* the mode thresholds were taken for */
-	double alpha;
+	const char *th_mode;		/* the setting thresholds were taken for */
 };
 
 /*
@@ -32,7 +31,7 @@ struct report_row {
 	const char *heading;		/* the first row of a benchmark: its name */
 	char constant[256];		/* ... and the params all its rows share */
 	char label[512];		/* name and the params that vary */
-	char base[32], cand[32], change[32], ci[48], p[32], threshold[32];
+	char base[32], cand[32], change[32], ci[48], threshold[32];
 	size_t ncounters;
 	struct report_counter counters[REPORT_MAX_COUNTERS];
 	/* a changed metric: its benchmark's profile movers, and the top one */
@@ -58,6 +57,8 @@ void report_profile(FILE *f, const struct hb_profile_diff *d, const char *unit,
 json_t *report_profile_json(const struct hb_profile_diff *d);
 
 /* helpers shared by the formats */
+/* the decision rule in one sentence, for a report's heading */
+const char *report_rule_text(char *buf, size_t len, const struct report *r);
 const char *report_num(char *buf, size_t len, double v);
 const char *report_label(char *buf, size_t len, const struct hb_set *s,
 			 const struct hb_metric *m);

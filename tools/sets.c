@@ -108,6 +108,7 @@ static struct hb_metric *metric_get(struct hb_set *set, const char *bench,
 	m->params = strdup(params);
 	m->params_obj = params_obj;
 	m->op = op;
+	m->diagnostic = hb_metric_diagnostic(name);
 	m->kind = kind;
 	m->x = calloc(set->nrounds, sizeof(*m->x));
 	m->n = calloc(set->nrounds, sizeof(*m->n));
@@ -493,7 +494,7 @@ static char *kernel_identity(const json_t *ctx)
 
 /*
  * How a run's timed regions were scheduled and kept: "SCHED_FIFO (not:
- * revoke, ...), interrupted samples set apart (taken back ...)", or
+ * revoke, ...), interrupted samples set apart", or
  * "SCHED_OTHER" (every run before the context said). Their samples differ
  * in what preempts or interrupts them: one set, one policy.
  */
@@ -511,11 +512,22 @@ static void regions_policy(const json_t *ctx, char *buf, size_t len)
 				      json_string_value(v));
 	if (i && n < len)
 		n += snprintf(buf + n, len - n, ")");
-	/* the analysis's half of the rule too: rules measured without it differ */
+	/*
+	 * What the runner did to its samples, not what an analysis does with
+	 * them: rules re-derived from stored rounds survive an analysis change
+	 */
 	if (!strcmp(hb_str(tr, "interrupted"), "set apart") && n < len)
-		snprintf(buf + n, len - n,
-			 ", interrupted samples set apart (taken back where each held %d or more, or under 1 in %d was kept)",
-			 HB_SPANS_TICKS, HB_FEWEST_SHARE);
+		snprintf(buf + n, len - n, ", interrupted samples set apart");
+}
+
+void hb_kernel_family(const char *release, char *buf, size_t len)
+{
+	unsigned int major, minor;
+
+	if (sscanf(release ? release : "", "%u.%u", &major, &minor) == 2)
+		snprintf(buf, len, "%u.%u", major, minor);
+	else
+		snprintf(buf, len, "unknown");
 }
 
 int hb_set_load(struct hb_set *set, const char *arg, char *err, size_t errlen)
@@ -547,11 +559,12 @@ int hb_set_load(struct hb_set *set, const char *arg, char *err, size_t errlen)
 		if (!r) {
 			set->context = ctx;
 			set->mode = hb_str(ctx, "mode");
-			snprintf(set->setting, sizeof(set->setting), "%s%s", set->mode,
-				 json_is_true(json_object_get(json_object_get(ctx, "run"), "quick")) ?
-				 ":quick" : "");
 			set->time_unit = hb_str(ctx, "time_unit");
 			set->kernel = hb_str(ctx, "kernel_release");
+			hb_kernel_family(set->kernel, set->family, sizeof(set->family));
+			snprintf(set->setting, sizeof(set->setting), "%s%s@%s", set->mode,
+				 json_is_true(json_object_get(json_object_get(ctx, "run"), "quick")) ?
+				 ":quick" : "", set->family);
 			k0 = kernel_identity(ctx);
 			regions_policy(ctx, set->regions, sizeof(set->regions));
 			continue;

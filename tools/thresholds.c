@@ -65,6 +65,8 @@ static int provenance(struct hb_thresholds *t, const char *line)
 	return 0;
 }
 
+static bool is_setting(const char *s);
+
 int hb_thresholds_load(struct hb_thresholds *t, const char *path,
 		       char *err, size_t errlen)
 {
@@ -99,6 +101,11 @@ int hb_thresholds_load(struct hb_thresholds *t, const char *path,
 		if (nf != 3 || *end || !(v >= 0) || !isfinite(v)) {
 			hb_err(err, errlen, "%s:%d: expected 'SETTING METRIC-PATTERN PERCENT'",
 			     path, lineno);
+			goto bad;
+		}
+		if (!is_setting(mode)) {
+			hb_err(err, errlen, "%s:%d: '%s' is not a setting (MODE[:quick][@MAJOR.MINOR], or *)",
+			       path, lineno, mode);
 			goto bad;
 		}
 		grown = realloc(t->rules, (t->n + 1) * sizeof(*grown));
@@ -144,9 +151,22 @@ void hb_thresholds_free(struct hb_thresholds *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/*
+ * Does rule setting @rule ("*", "MODE[:quick]" or "MODE[:quick]@FAMILY")
+ * apply to @setting ("MODE[:quick]@FAMILY")? One without a family was
+ * written by hand for every kernel.
+ */
+static bool setting_matches(const char *rule, const char *setting)
+{
+	size_t n = strcspn(setting, "@");
+
+	return !strcmp(rule, "*") || !strcmp(rule, setting) ||
+	       (!strchr(rule, '@') && strlen(rule) == n && !strncmp(rule, setting, n));
+}
+
 static bool mode_matches(const struct hb_threshold_rule *r, const char *setting)
 {
-	return !strcmp(r->mode, "*") || !strcmp(r->mode, setting);
+	return setting_matches(r->mode, setting);
 }
 
 const struct hb_threshold_rule *hb_threshold_rule(const struct hb_thresholds *t,
@@ -202,18 +222,37 @@ bool hb_thresholds_have_mode(const struct hb_thresholds *t, const char *mode)
 	return false;
 }
 
-/* "MODE" or "MODE:quick", or "*" */
+size_t hb_thresholds_measured(const struct hb_thresholds *t, const char *setting)
+{
+	size_t i, n = 0;
+
+	for (i = 0; t && i < t->n; i++)
+		n += !strcmp(t->rules[i].mode, setting) && !t->rules[i].catchall &&
+		     !hb_is_profile_rule(t->rules[i].pattern);
+	return n;
+}
+
+/* "MODE", "MODE:quick", either with "@MAJOR.MINOR", or "*" */
 static bool is_setting(const char *s)
 {
 	char mode[32];
-	size_t n = strcspn(s, ":");
+	size_t n = strcspn(s, ":@");
+	const char *f;
 
 	if (!strcmp(s, "*"))
 		return true;
-	if ((s[n] && strcmp(s + n, ":quick")) || n >= sizeof(mode))
+	if (n >= sizeof(mode))
 		return false;
 	snprintf(mode, sizeof(mode), "%.*s", (int)n, s);
-	return hb_mode_parse(mode) >= 0;
+	if (hb_mode_parse(mode) < 0)
+		return false;
+	s += n;
+	if (!strncmp(s, ":quick", 6))
+		s += 6;
+	if (!*s)
+		return true;
+	f = s + 1;
+	return *s == '@' && *f && strspn(f, "0123456789.") == strlen(f);
 }
 
 /* the timed regions a provenance line names, into @buf ("" if none) */
@@ -329,7 +368,7 @@ int hb_thresholds_write(const char *path, const char *setting,
 
 		if (line[0] == '#') {
 			/* a provenance line "# SETTING: ..." or "# SETTING profile/BENCH ..." */
-			if (sscanf(line, "# %63[a-z*:]", mode) != 1)
+			if (sscanf(line, "# %63[a-z*:@0-9.]", mode) != 1)
 				continue;
 			/* "# icount:quick: A/A ..." */
 			if (mode[strlen(mode) - 1] == ':')
@@ -381,14 +420,16 @@ int hb_thresholds_write(const char *path, const char *setting,
 		goto out;
 	}
 	fprintf(out, "# hmmbench gate thresholds: SETTING METRIC PERCENT (docs/compare.md).\n"
-		"# SETTING is a mode, or MODE:quick for --quick runs. Written by\n"
-		"# 'hmmbench-compare noise' from A/A pairs (the same kernel twice): a\n"
-		"# metric's noise in a pair is the largest |median(S) / median(T) - 1|\n"
-		"# over the splits of the pair's rounds into two groups S, T of the\n"
-		"# pair's sizes; its threshold the largest over the pairs times a\n"
-		"# margin (1.5 unless --margin: docs/compare.md), rounded up to\n"
-		"# the next 0.1%%. A rule names one metric; a glob pattern would be a\n"
-		"# catch-all, which the gate does not count as measured.\n"
+		"# SETTING is MODE[:quick]@FAMILY, the kernel's MAJOR.MINOR. Written by\n"
+		"# 'hmmbench-compare noise' from A/A pairs (the same kernel twice), the\n"
+		"# boot the unit: a metric's noise in a pair is how far the 95%% interval\n"
+		"# of its ratio over boots, and the medians of any split of its rounds,\n"
+		"# reach from 1; its rule the largest over the pairs times the mode's\n"
+		"# margin, rounded up to the next 0.1%%, never below the mode's floor for\n"
+		"# its kind (docs/compare.md, \"The decision rule\"). A rule names one\n"
+		"# metric; a glob pattern would be a catch-all, which the gate does not\n"
+		"# count as measured. scripts/rules re-derives these from the stored\n"
+		"# rounds of the campaigns config/rules-campaigns names.\n"
 		"# profile/BENCH rules are in percentage points: the largest move of\n"
 		"# a function's share of BENCH's kernel profile between the two\n"
 		"# sides of a pair (aa --profile), the least move a report calls a\n"
