@@ -179,7 +179,7 @@ int hb_linfit(const double *x, const double *y, size_t n,
 	return 0;
 }
 
-/* Comparing two kernels: Mann-Whitney U and the bootstrap of the ratio. */
+/* Comparing two kernels: the bootstrap of the ratio. */
 
 double hb_median(const double *x, size_t n)
 {
@@ -194,120 +194,6 @@ double hb_median(const double *x, size_t n)
 	m = hb_median_select(buf, n);
 	free(buf);
 	return m;
-}
-
-double hb_mwu_min_p(size_t nx, size_t ny)
-{
-	double c = 1;
-	size_t i, k = nx < ny ? nx : ny;
-
-	if (!nx || !ny)
-		return 1;
-	for (i = 1; i <= k; i++)		/* C(nx + ny, k), exact enough */
-		c = c * (nx + ny - k + i) / i;
-	return fmin(1, 2 / c);
-}
-
-struct tagged {
-	double v;
-	int from_x;
-};
-
-static int cmp_tagged(const void *a, const void *b)
-{
-	return cmp_double(&((const struct tagged *)a)->v,
-			  &((const struct tagged *)b)->v);
-}
-
-/*
- * P(U >= u) for sample sizes m and n without ties. The number of orderings
- * with U = k is the coefficient of q^k in the Gaussian binomial
- * [m + n choose m]_q = prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i); multiplying
- * and dividing one factor at a time keeps every step a polynomial with
- * integer coefficients. Cost O(m^2 n), and m <= 8 here.
- */
-static double mwu_exact_sf(size_t m, size_t n, size_t u)
-{
-	size_t len = m * n + m + 1, i, k;
-	double *c, total = 0, tail = 0;
-
-	c = calloc(len, sizeof(*c));
-	if (!c)
-		return NAN;
-	c[0] = 1;
-	for (i = 1; i <= m; i++) {
-		for (k = len - 1; k >= n + i; k--)
-			c[k] -= c[k - n - i];
-		for (k = i; k < len; k++)
-			c[k] += c[k - i];
-	}
-	for (k = 0; k <= m * n; k++) {
-		total += c[k];
-		if (k >= u)
-			tail += c[k];
-	}
-	free(c);
-	return tail / total;
-}
-
-int hb_mannwhitneyu(const double *x, size_t nx, const double *y, size_t ny,
-		    struct hb_mwu *r)
-{
-	size_t n = nx + ny, i, j;
-	double r1 = 0, ties = 0, u1, u, mu, s, z;
-	struct tagged *t;
-	int tied = 0;
-
-	if (!nx || !ny)
-		return -EINVAL;
-	t = malloc(n * sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	for (i = 0; i < nx; i++)
-		t[i] = (struct tagged){ x[i], 1 };
-	for (i = 0; i < ny; i++)
-		t[nx + i] = (struct tagged){ y[i], 0 };
-	qsort(t, n, sizeof(*t), cmp_tagged);
-	/* mid-ranks: a run of equal values all get the mean of their ranks */
-	for (i = 0; i < n; i = j) {
-		double rank, cnt;
-		size_t k;
-
-		for (j = i + 1; j < n && t[j].v == t[i].v; j++)
-			;
-		cnt = j - i;
-		rank = (i + 1 + j) / 2.0;	/* ranks i+1..j, 1-based */
-		if (cnt > 1) {
-			tied = 1;
-			ties += cnt * cnt * cnt - cnt;
-		}
-		for (k = i; k < j; k++)
-			if (t[k].from_x)
-				r1 += rank;
-	}
-	free(t);
-
-	u1 = r1 - nx * (nx + 1) / 2.0;
-	u = fmax(u1, (double)nx * ny - u1);	/* two-sided: the larger U */
-	r->u = u1;
-	if ((nx <= 8 || ny <= 8) && !tied) {
-		r->exact = 1;
-		r->p = 2 * mwu_exact_sf(nx < ny ? nx : ny, nx < ny ? ny : nx,
-					(size_t)u);
-	} else {
-		r->exact = 0;
-		mu = nx * (double)ny / 2;
-		s = sqrt(nx * (double)ny / 12 *
-			 ((n + 1) - ties / ((double)n * (n - 1))));
-		if (s == 0) {
-			r->p = 1;	/* every value equal */
-		} else {
-			z = (u - mu - 0.5) / s;
-			r->p = erfc(z / M_SQRT2);	/* 2 * normal sf(z) */
-		}
-	}
-	r->p = fmin(1, fmax(0, r->p));
-	return 0;
 }
 
 double hb_rounds_median(const struct hb_rounds *s)

@@ -39,24 +39,7 @@ int hb_linfit(const double *x, const double *y, size_t n,
  */
 int hb_wilson(double k, double n, double *lo, double *hi);
 
-/*
- * Comparing two kernels (tools/hmmbench-compare, docs/compare.md).
- *
- * Mann-Whitney U, two-sided, the way scipy.stats.mannwhitneyu's default
- * (method "auto", use_continuity) does it: the exact distribution of U when
- * one side has at most 8 values and there are no ties, otherwise the normal
- * approximation with tie correction and continuity correction.
- */
-struct hb_mwu {
-	double u;	/* U of x: pairs with x > y, ties counting 1/2 */
-	double p;	/* two-sided p-value */
-	int exact;	/* 1: exact distribution; 0: normal approximation */
-};
-
-int hb_mannwhitneyu(const double *x, size_t nx, const double *y, size_t ny,
-		    struct hb_mwu *r);
-/* The smallest two-sided p the exact test can reach: 2 / C(nx + ny, nx). */
-double hb_mwu_min_p(size_t nx, size_t ny);
+/* Comparing two kernels (tools/hmmbench-compare, docs/compare.md). */
 /* The type 7 median of x without touching x; NAN if n is 0. */
 double hb_median(const double *x, size_t n);
 

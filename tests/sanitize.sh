@@ -129,7 +129,7 @@ san "compare: a point twice in one file is refused (was a heap overflow)" 2 \
 san "gate: a bad second round is refused (was a leak)" 2 'corrupt.json:1:[0-9]+: ' \
 	$C gate $F/sets/base "$F/sets/aa/1.json,$F/bad/corrupt.json"
 san "noise: the two icount runs" 0 '' $C noise --output "$tmp/th" $I1 $I2
-grep -q '^icount ' "$tmp/th" && t_report ok "noise: thresholds for icount written" ||
+grep -q '^icount@6.1 ' "$tmp/th" && t_report ok "noise: thresholds for icount@6.1 written" ||
 	t_report fail "noise: thresholds file" "$(head -n 5 "$tmp/th")"
 
 t_done

@@ -33,21 +33,21 @@ else
 	t_report fail "a range figure to change" "no '<!-- fig range FILE ... -->' in README.md or docs/"
 fi
 # a rule's threshold changed in the copy's config/thresholds
-if grep -q '<!-- fig rule config/thresholds tcg:quick restore/' README.md docs/*.md; then
-	sed -i 's|^\(tcg:quick restore/ns_per_access:fault=exclusive,access=read,order=seq,threads=1,pages=64,cpu_node=0,mem_node=0\) [0-9.]*|\1 99|' \
+if grep -q '<!-- fig rule config/thresholds tcg:quick@6.1 restore/' README.md docs/*.md; then
+	sed -i 's|^\(tcg:quick@6.1 restore/ns_per_access:fault=exclusive,access=read,order=seq,threads=1,pages=64,cpu_node=0,mem_node=0\) [0-9.]*|\1 99|' \
 		"$tmp/root/config/thresholds"
 	expect_fail "a rule changed in config/thresholds: the check fails" "the text differs from the data" \
 		env TABLES_ROOT="$tmp/root" $S/tables --check "$tmp/root/README.md" "$tmp/root"/docs/*.md
 	cp config/thresholds "$tmp/root/config/thresholds"
 else
-	t_report fail "a rule figure to change" "no '<!-- fig rule config/thresholds tcg:quick restore/... -->' in README.md or docs/"
+	t_report fail "a rule figure to change" "no '<!-- fig rule config/thresholds tcg:quick@6.1 restore/... -->' in README.md or docs/"
 fi
 expect_fail "a generator that does not exist" "no generator 'nosuch'" $S/tables --render nosuch
 printf 'x <!-- table aa results/nowhere -->\nold\n<!-- /table -->\n' > "$tmp/bad.md"
 expect_fail "a block whose data is missing" "results/nowhere" $S/tables --check "$tmp/bad.md"
 # every generator, its data missing: rendering fails and leaves the file be
 for g in "aa results/nowhere" "ladder results/nowhere" "headline results/nowhere.json" \
-	"headlines results/nowhere.json" "file results/nowhere.md" "rule config/thresholds tcg:quick nosuch/metric"; do
+	"headlines results/nowhere.json" "file results/nowhere.md" "rule config/thresholds tcg:quick@6.1 nosuch/metric"; do
 	printf 'x <!-- table %s -->\nold\n<!-- /table -->\n' "$g" > "$tmp/bad2.md"
 	cp "$tmp/bad2.md" "$tmp/bad2.orig"
 	if ! $S/tables "$tmp/bad2.md" > /dev/null 2>&1 && cmp -s "$tmp/bad2.md" "$tmp/bad2.orig"; then

@@ -169,18 +169,6 @@ static void compare_one(struct hb_cmp *c, const struct hb_thresholds *th,
 		snprintf(c->reason, sizeof(c->reason), "identical values");
 		goto out;
 	}
-	if (!strcmp(b->unit ? b->unit : "", "r2")) {
-		c->verdict = HB_V_UNTESTED;
-		snprintf(c->reason, sizeof(c->reason),
-			 "fit quality, not a cost: not gated");
-		goto out;
-	}
-	if (b->diagnostic) {
-		c->verdict = HB_V_UNTESTED;
-		snprintf(c->reason, sizeof(c->reason),
-			 "a diagnostic of the method, not a cost: not gated");
-		goto out;
-	}
 	if (!(c->bmed > 0)) {
 		c->verdict = HB_V_UNTESTED;
 		snprintf(c->reason, sizeof(c->reason),
@@ -192,6 +180,19 @@ static void compare_one(struct hb_cmp *c, const struct hb_thresholds *th,
 	if (boot_ci(vb, b->nrounds, vc, k->nrounds, &c->lo, &c->hi)) {
 		c->verdict = HB_V_UNTESTED;
 		snprintf(c->reason, sizeof(c->reason), "no interval: over 64 rounds");
+		goto out;
+	}
+	/* shown with their change, never decided */
+	if (!strcmp(b->unit ? b->unit : "", "r2")) {
+		c->verdict = HB_V_UNTESTED;
+		snprintf(c->reason, sizeof(c->reason),
+			 "fit quality, not a cost: not gated");
+		goto out;
+	}
+	if (b->diagnostic) {
+		c->verdict = HB_V_UNTESTED;
+		snprintf(c->reason, sizeof(c->reason),
+			 "a diagnostic of the method, not a cost: not gated");
 		goto out;
 	}
 	c->decidable = true;

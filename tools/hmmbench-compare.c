@@ -471,17 +471,17 @@ static int cmd_gate(int argc, char **argv)
 	if (!o.th_mode)
 		o.th_mode = base.setting;
 	if (!hb_thresholds_have_mode(&th, o.th_mode)) {
-		ret = gate_error("%s has no thresholds for %s: measure A/A noise with scripts/aa (docs/compare.md)",
+		ret = gate_error("%s has no thresholds for %s: measure A/A noise with make aa (docs/ab.md)",
 				 th.path, o.th_mode);
 		goto out;
 	}
 	/* another runner's noise is not this one's: its rules do not hold */
 	rr = hb_thresholds_foreign(&th, o.th_mode, &base);
 	if (rr) {
-		ret = gate_error("%s: the %s rules were measured with timed regions %s, these runs' are %s: measure A/A noise with this runner (scripts/aa --mode %.*s%s)",
+		ret = gate_error("%s: the %s rules were measured with timed regions %s, these runs' are %s: measure A/A noise with this runner (scripts/aa --mode %.*s%s --kernel %s)",
 				 th.path, o.th_mode, rr, base.regions,
-				 (int)strcspn(o.th_mode, ":"), o.th_mode,
-				 strchr(o.th_mode, ':') ? " --quick" : "");
+				 (int)strcspn(o.th_mode, ":@"), o.th_mode,
+				 strstr(o.th_mode, ":quick") ? " --quick" : "", base.family);
 		goto out;
 	}
 	hb_compare(&base, &cand, &th, o.th_mode, &cmp, err, sizeof(err));

@@ -199,7 +199,7 @@ const char *hb_thresholds_regions(const struct hb_thresholds *t,
 
 	/* the last wins, as for rules */
 	for (i = 0; i < t->nregions; i++)
-		if (!strcmp(t->regions[i].setting, setting))
+		if (setting_matches(t->regions[i].setting, setting))
 			r = t->regions[i].regions;
 	return r;
 }

@@ -109,10 +109,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hb_set_unfit(&base, why, sizeof(why));
 	hb_set_unfit(&cand, why, sizeof(why));
 	if (have_th)
-		hb_thresholds_have_mode(&th, base.mode);
+		hb_thresholds_have_mode(&th, base.setting);
 
-	if (hb_compare(&base, &cand, have_th ? &th : NULL, NULL, HB_ALPHA_DEFAULT,
-		       &cmp, err, sizeof(err)))
+	if (hb_compare(&base, &cand, have_th ? &th : NULL, NULL, &cmp, err, sizeof(err)))
 		abort();	/* only out of memory fails */
 	for (i = 0, total = 0; i <= HB_V_MISSING; i++)
 		total += cmp.counts[i];
@@ -121,8 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < cmp.n; i++)
 		if (!cmp.m[i].b && !cmp.m[i].c)
 			abort();
-	r = (struct report){ &cmp, 1, have_th ? th.path : NULL, base.mode,
-			     HB_ALPHA_DEFAULT };
+	r = (struct report){ &cmp, 1, have_th ? th.path : NULL, base.setting };
 	report_text(fuzz_sink(), &r);
 	report_markdown(fuzz_sink(), &r);
 	j = report_json(&r);

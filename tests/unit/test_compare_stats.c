@@ -90,37 +90,6 @@ static char *getbig(char *line, size_t len, FILE *f, const char *kind)
 	return NULL;
 }
 
-TEST(mannwhitneyu_matches_scipy)
-{
-	static char line[65536], buf[32768];
-	static struct set x, y;
-	int cases = 0;
-	FILE *f = open_reference();
-
-	if (!CHECK(f))
-		return;
-	while (getbig(line, sizeof(line), f, "mwu")) {
-		struct hb_mwu r;
-		double want_p, want_u;
-		int exact;
-
-		parse_rounds(field(line, "x", buf, sizeof(buf)), &x);
-		parse_rounds(field(line, "y", buf, sizeof(buf)), &y);
-		want_u = strtod(field(line, "u", buf, sizeof(buf)), NULL);
-		want_p = strtod(field(line, "p", buf, sizeof(buf)), NULL);
-		exact = !strcmp(field(line, "method", buf, sizeof(buf)), "exact");
-		if (!CHECK(hb_mannwhitneyu(x.v[0], x.n[0], y.v[0], y.n[0], &r) == 0))
-			continue;
-		printf("# %.*s: p %.6g (scipy %.6g)\n", (int)strcspn(line + 4, " "), line + 4, r.p, want_p);
-		CHECK_NEAR(r.u, want_u, 1e-9);
-		CHECK_NEAR(r.p, want_p, 1e-9 + 1e-9 * want_p);
-		CHECK(r.exact == exact);
-		cases++;
-	}
-	fclose(f);
-	CHECK(cases >= 10);
-}
-
 TEST(bootstrap_ratio_matches_reference)
 {
 	static char line[65536], buf[32768];
@@ -180,14 +149,6 @@ TEST(bootstrap_ratio_agrees_with_scipy_bootstrap)
 }
 
 /* 2 / C(n, k): 5 vs 5 rounds is the least that reaches p < 0.01 */
-TEST(mwu_min_p)
-{
-	CHECK_NEAR(hb_mwu_min_p(3, 3), 0.1, 1e-12);
-	CHECK_NEAR(hb_mwu_min_p(5, 5), 2.0 / 252, 1e-12);
-	CHECK_NEAR(hb_mwu_min_p(4, 6), 2.0 / 210, 1e-12);
-	CHECK_NEAR(hb_mwu_min_p(1, 1), 1, 0);
-	CHECK(hb_mwu_min_p(4, 4) > 0.01 && hb_mwu_min_p(5, 5) < 0.01);
-}
 
 TEST(rounds_median_pools)
 {
