@@ -26,7 +26,7 @@ KBUILD = scripts/kernel-build $(KVER) \
 VMRUN = scripts/vm-run --accel $(MODE) --cpus $(CPUS) --mem $(MEM) \
 	--nodes $(NODES) --timeout $(TIMEOUT)
 
-.PHONY: all deps bench kernel vm preflight run ab aa ladder versions tables check check-lane1 check-lane2 unit-test integration-test tools-test tables-test hosts-test questions-test ab-test canary-test kernels-test incremental-test san-test fuzz fuzz-replay stress stress-test fault-test bisect-test clean
+.PHONY: all deps bench kernel vm preflight run ab aa ladder versions rules tables check check-lane1 check-lane2 unit-test integration-test tools-test tables-test hosts-test questions-test ab-test canary-test canary-newest-test kernels-test incremental-test san-test fuzz fuzz-replay stress stress-test fault-test bisect-test clean
 
 all: bench
 
@@ -56,18 +56,18 @@ run: bench
 
 # make ab B=<series dir ...>|none [A=none] [MODE=icount] [ROUNDS=3] [QUICK=1]
 #         [BENCH="restore fork"] [APPEND_A=..] [APPEND_B=..] [KERNEL=..]
-#         [KERNEL_A=..] [KERNEL_B=..] [JOBS=2: guests at once, icount]
+#         [KERNEL_A=..] [KERNEL_B=..] [JOBS=N: guests at once, icount; 2 there by default]
 ABRUN = --mode $(MODE) --rounds $(ROUNDS) --config "$(CONFIG)" $(if $(QUICK),--quick) \
 	$(foreach b,$(BENCH),--bench $(b))
 ab: bench
 	@test -n "$(B)" || { echo "make ab: B=<series dir ...> (or none) is required" >&2; exit 2; }
-	@scripts/ab --a "$(A)" --b "$(B)" $(ABRUN) --jobs $(JOBS) $(if $(KERNEL),--kernel $(KERNEL)) \
+	@scripts/ab --a "$(A)" --b "$(B)" $(ABRUN) $(if $(JOBS),--jobs $(JOBS)) $(if $(KERNEL),--kernel $(KERNEL)) \
 		$(if $(KERNEL_A),--kernel-a $(KERNEL_A)) $(if $(KERNEL_B),--kernel-b $(KERNEL_B)) \
 		$(if $(APPEND_A),--append-a "$(APPEND_A)") $(if $(APPEND_B),--append-b "$(APPEND_B)")
 
 # make aa [MODE=icount] [ROUNDS=3] [PAIRS=2] [QUICK=1] [BENCH=..] [JOBS=2]: noise, thresholds
 aa: bench
-	@scripts/aa --pairs $(PAIRS) $(ABRUN) --jobs $(JOBS) $(KVER) \
+	@scripts/aa --pairs $(PAIRS) $(ABRUN) $(if $(JOBS),--jobs $(JOBS)) $(KVER) \
 		$(if $(PATCHES),--patches "$(PATCHES)")
 
 unit-test: bench
@@ -82,9 +82,13 @@ integration-test: bench
 ab-test: bench
 	@tests/ab.sh
 
-# every canary of kernel-patches/canary at 2% of its headline, gated
+# every canary of kernel-patches/canary at 1% of its headline, gated, on
+# 6.1 and on the newest kernel
 canary-test: bench
 	@tests/canary.sh
+
+canary-newest-test: bench
+	@CANARY_KERNEL=newest tests/canary.sh
 
 # KERNEL=newest end to end, bad kernel versions, a cache under /tmp
 kernels-test: bench
@@ -97,16 +101,16 @@ incremental-test: bench
 # make ladder [CANARY=mark,fork|all] [MODE=icount] [QUICK=1] [KERNEL=..]:
 # the gate's sensitivity per benchmark (scripts/ladder, docs/ab.md)
 CANARY ?= all
-JOBS ?= 1
+JOBS ?=
 ladder: bench
-	@scripts/ladder --canary $(CANARY) --mode $(MODE) --rounds $(ROUNDS) --jobs $(JOBS) \
+	@scripts/ladder --canary $(CANARY) --mode $(MODE) --rounds $(ROUNDS) $(if $(JOBS),--jobs $(JOBS)) \
 		$(if $(QUICK),--quick) $(if $(KERNEL),--kernel $(KERNEL)) $(foreach b,$(BENCH),--bench $(b))
 
 # make versions [KERNELS="6.1 6.12 newest"] [MODE=icount] [ROUNDS=3] [QUICK=1]:
 # kernel against kernel across versions, compared (scripts/versions)
 KERNELS ?= 6.1 6.12 newest
 versions: bench
-	@scripts/versions --kernels "$(KERNELS)" --mode $(MODE) --rounds $(ROUNDS) --jobs $(JOBS) \
+	@scripts/versions --kernels "$(KERNELS)" --mode $(MODE) --rounds $(ROUNDS) $(if $(JOBS),--jobs $(JOBS)) \
 		$(if $(QUICK),--quick) $(foreach b,$(BENCH),--bench $(b))
 
 # scripts/bisect under git bisect run, on a synthetic history of the Debian
@@ -158,6 +162,11 @@ stress: bench
 stress-test: bench
 	@tests/stress.sh
 
+# make rules: config/thresholds derived again from the stored rounds of the
+# A/A campaigns config/rules-campaigns names (scripts/rules; no boot)
+rules: bench
+	@scripts/rules
+
 # make tables: the README's and docs' measured figures, rendered from results/
 tables: bench
 	@scripts/tables
@@ -183,7 +192,7 @@ hosts-test: bench
 # after the other. A lane stops at its first failure, the other finishes.
 CHECK_LANE1 = unit-test tools-test tables-test san-test fuzz-replay integration-test \
 	incremental-test ab-test canary-test questions-test
-CHECK_LANE2 = kernels-test bisect-test hosts-test fault-test stress-test
+CHECK_LANE2 = kernels-test canary-newest-test bisect-test hosts-test fault-test stress-test
 CHECK_JOBS ?= 2
 check: bench
 	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) -O check-lane1 check-lane2

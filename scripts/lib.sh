@@ -14,6 +14,21 @@ log() {
 	echo "$PROG: $*" >&2
 }
 
+# the accelerators a VM runs under, the one list (the runner's modes, with
+# host, are lib/results.h's); auto is KVM if a KVM guest boots, else TCG
+VM_MODES="auto kvm tcg icount"
+
+# mode_ok MODE: whether MODE is one of VM_MODES
+mode_ok() {
+	case " $VM_MODES " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+# mode_check MODE: dies unless mode_ok MODE, naming the list
+mode_check() {
+	mode_ok "$1" || die "--mode must be one of $(echo "$VM_MODES" | sed 's/ /, /g'), got '$1'"
+}
+
 # hmmbench-compare gate's exit statuses (tools/compare.h, HB_GATE_*)
 GATE_PASS=0 GATE_REGRESSED=1 GATE_ERROR=2 GATE_INCONCLUSIVE=3
 
@@ -67,12 +82,15 @@ release_family() {
 	echo "$1" | sed -n 's/^\([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p'
 }
 
-# jobs_check JOBS ACCEL: dies unless JOBS guests at once suit ACCEL: more
-# than one only in icount, whose counts do not depend on host load (a
-# timing mode's guests would time each other)
+# jobs_check JOBS HOSTS ACCEL: dies unless JOBS guests at once, or boots
+# on the workers of HOSTS, suit ACCEL: only icount, whose counts depend on
+# neither host load nor the machine (a timing mode's guests would time
+# each other, and its rounds from several machines would not compare)
 jobs_check() {
-	[ -z "$1" ] || [ "$1" -eq 1 ] || [ "$2" = icount ] ||
-		die "--jobs $1 needs icount mode: parallel guests would time each other ($2)"
+	[ -z "$1" ] || [ "$1" -eq 1 ] || [ "$3" = icount ] ||
+		die "--jobs $1 needs icount mode: parallel guests would time each other ($3)"
+	[ -z "$2" ] || [ "$3" = icount ] ||
+		die "--hosts needs icount mode: rounds timed on other machines would not compare ($3)"
 }
 
 # default_jobs ACCEL: guests at once when none is asked for: icount the
@@ -169,6 +187,9 @@ build_progress() {
 	done
 	[ -z "$_tty" ] || printf '\r%-100s\r' "" >&2
 }
+
+# the guest's 9p mount options, its root's (rootflags=) and every export's
+NINEP_OPTS=trans=virtio,version=9p2000.L,msize=262144
 
 # ninep ID PATH ro|rw [TAG]: QEMU's arguments for a virtio-9p export of
 # PATH (TAG defaults to ID), as one word list; PATH may not hold a blank

@@ -42,6 +42,21 @@ rc=$?
 if [ $rc -eq 2 ]; then t_report ok "ab's errors exit 2 (cannot compare), not 1 (regression)"
 else t_report fail "ab's errors exit 2" "exit $rc"; fi
 expect_fail "aa with a bad --pairs" "take positive integers" $S/aa --pairs none
+# a setting without rules: refused before anything is built, in seconds,
+# naming the campaign that measures them (tcg full sweeps have none)
+for cmd in "ab --a none --b none" "ladder --canary restore"; do
+	start=$(date +%s)
+	# shellcheck disable=SC2086
+	expect_fail "$cmd --mode tcg: no rules of tcg@6.1, refused before a build" \
+		"no measured rules of tcg@6.1 in config/thresholds: measure them with 'make aa MODE=tcg KERNEL=6.1 PAIRS=20' \(120 boots" \
+		$S/$cmd --mode tcg --out "$tmp/norules"
+	took=$(( $(date +%s) - start ))
+	if [ "$took" -le 5 ] && [ ! -e "$tmp/norules" ]; then
+		t_report ok "... in $took s, nothing written"
+	else
+		t_report fail "refused at once, nothing written" "$took s; $(ls "$tmp/norules" 2>&1)"
+	fi
+done
 
 echo "# building the canary kernel (incremental from the default one)"
 start=$(date +%s)
@@ -132,9 +147,8 @@ else
 fi
 
 # the profile diff: the loop's function is restore's top mover, among
-# those whose own share grew (the regressed metrics' "where:"), and mark
-# and fork, whose timed regions never run it, show no mover at all past
-# their A/A floors (config/thresholds profile/mark, profile/fork)
+# those whose own share grew (the regressed metrics' "where:"); mark and
+# fork, whose metrics did not move, were not profiled at all
 # (remove_device_exclusive_entry() holds the loop; gcc inlines it into
 # do_swap_page() where it is not a symbol of its own)
 holder=remove_device_exclusive_entry
@@ -156,17 +170,14 @@ else
 	t_report fail "profile: $holder is restore's top mover and grows" \
 		"top: ${top:-none}; grew: ${grew:-none}; $(jq -c '[.comparisons[0].profiles[] | {bench, self: [.self[] | .symbol], why: .why_no_movers}]' "$j" 2>&1 | cut -c1-600)"
 fi
-# preemption and interrupts: said apart, the host's doing as much as the kernel's
-intf=$(jq -r '[.comparisons[0].profiles[] | select(.bench == "mark" or .bench == "fork") | .bench as $b |
-	.interference[] | "\($b) \(.symbol) \(.delta_pp | . * 10 | round / 10) pp"] | join(", ")' "$j" 2>/dev/null)
-# scripts/profile split each side's samples: interference counted apart
-split=$(jq -r '[.benchmarks[] | .interference_samples | numbers] | length' "$ab/a/profile/profile.json" \
-	"$ab/b/profile/profile.json" 2>/dev/null | sort -u | tr '\n' ' ')
-if [ -n "$floors" ] && [ -z "$others" ] && [ -n "$split" ] && ! echo " $split" | grep -q ' 0 '; then
-	t_report ok "profile: mark and fork show no mover beyond their A/A noise ($floors; interference: ${intf:-none})"
+# only what moved was profiled, after the gate had decided
+prof=$(jq -r .profile "$ab/ab.json" 2>/dev/null)
+benches=$(jq -r '[.benchmarks | keys[]] | join(" ")' "$ab/a/profile/profile.json" 2>/dev/null)
+split=$(jq -r '.benchmarks.restore.interference_samples | numbers' "$ab/a/profile/profile.json" 2>/dev/null)
+if [ "$prof" = "ok: restore" ] && [ "$benches" = restore ] && [ -n "$split" ]; then
+	t_report ok "profile: only restore, the benchmark that moved, was profiled (mark, fork: none); interference counted apart ($split samples)"
 else
-	t_report fail "profile: mark and fork show no mover beyond their A/A noise" \
-		"floors: ${floors:-a profile or an A/A rule of mark or fork is missing}; movers: ${others:-none}; benchmarks with interference counted, per side: ${split:-none}"
+	t_report fail "profile: only the benchmark that moved" "ab.json profile '$prof', profiled: '$benches', interference '$split'"
 fi
 
 # --- A/A: the baseline against itself, with the committed thresholds ---
@@ -178,12 +189,10 @@ $S/ab --a kernel-patches/test_hmm-instrumentation --b kernel-patches/test_hmm-in
 	--mode "$MODE" --rounds "$ROUNDS" --bench restore --quick --jobs $J \
 	--out "$tmp/aa-ab" > "$tmp/aa-ab.out" 2> "$tmp/aa-ab.err"
 rc=$?
-movers=$(jq -r '[.comparisons[0].profiles[] | select(.have) | (.self + .children)[] | .symbol] | unique | join(", ")' \
-	"$tmp/aa-ab/compare.json" 2>/dev/null)
-if [ -f "$tmp/aa-ab/a/profile/profile.json" ] && [ -z "$movers" ]; then
-	t_report ok "A/A profile: no function moved beyond the floor the report states ($(jq -r '[.comparisons[0].profiles[] | select(.have) | "\(.bench) \(.pp_min) pp (\(.pp_min_from))"] | join(", ")' "$tmp/aa-ab/compare.json"))"
+if [ ! -e "$tmp/aa-ab/a/profile" ] && [ "$(jq -r .profile "$tmp/aa-ab/ab.json")" = "none: no benchmark's metrics moved" ]; then
+	t_report ok "A/A: nothing moved, so no profiled boot ($(grep -o 'verdict after [0-9.]* s' "$tmp/aa-ab.err"))"
 else
-	t_report fail "A/A profile: no mover" "movers: ${movers:-no profile}"
+	t_report fail "A/A: no profiled boot" "$(jq -r .profile "$tmp/aa-ab/ab.json"); $(ls "$tmp/aa-ab/a")"
 fi
 if [ $rc -eq 0 ] && ! grep -q '^not ok' "$tmp/aa-ab/gate.ktap"; then
 	t_report ok "A/A baseline vs baseline: the gate passes (exit 0) in $(( $(date +%s) - start )) s"
@@ -198,7 +207,7 @@ $S/aa --mode "$MODE" --pairs 2 --rounds 1 --bench restore --quick --write "$tmp/
 	--out "$tmp/aa" > "$tmp/aa.out" 2> "$tmp/aa.err"
 rc=$?
 fp=$(jq .false_positives "$tmp/aa/aa.json" 2>/dev/null)
-if [ $rc -eq 0 ] && [ "$fp" = 0 ] && grep -q "^$MODE:quick restore/" "$tmp/thresholds"; then
+if [ $rc -eq 0 ] && [ "$fp" = 0 ] && grep -q "^$MODE:quick@6.1 restore/" "$tmp/thresholds"; then
 	t_report ok "aa: $MODE thresholds written, $(cat "$tmp/aa.out") in $(( $(date +%s) - start )) s"
 else
 	t_report fail "aa: thresholds written and no false positive" "exit $rc, false positives ${fp:-?}: $(tail -n 6 "$tmp/aa.err")"
@@ -226,7 +235,7 @@ fi
 cp config/thresholds "$tmp/merged"
 $S/aa --from "$tmp/aa" --merge "$tmp/merged" > /dev/null 2> "$tmp/aa-m.err"
 rc=$?
-set_=$MODE:quick
+set_=$MODE:quick@6.1
 if [ $rc -eq 0 ] &&
 	[ "$(grep "^$set_ " config/thresholds | grep -v " restore/")" = "$(grep "^$set_ " "$tmp/merged" | grep -v " restore/")" ] &&
 	[ "$(grep "^$set_ restore/" "$tmp/merged" | sort)" = "$(grep "^$set_ restore/" "$tmp/aa/thresholds" | sort)" ] &&
