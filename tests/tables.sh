@@ -56,4 +56,21 @@ for g in "aa results/nowhere" "ladder results/nowhere" "headline results/nowhere
 		t_report fail "'$g' without its data fails" "$(cat "$tmp/bad2.md")"
 	fi
 done
+# the committed rules are what the committed campaigns give: make rules
+# (scripts/rules) derives them again from their stored rounds, booting
+# nothing; every rule line, and every provenance line but its date, the same
+cp config/thresholds "$tmp/rules"
+start=$(date +%s)
+if HMMBENCH_THRESHOLDS=$tmp/rules $S/rules > "$tmp/rules.log" 2>&1; then
+	strip() { sed 's/, [0-9]\{4\}-[0-9][0-9]-[0-9][0-9], /, DATE, /' "$1"; }
+	if [ "$(strip config/thresholds)" = "$(strip "$tmp/rules")" ]; then
+		t_report ok "make rules derives config/thresholds again from the committed rounds ($(grep -c . "$tmp/rules.log") settings' lines, $(( $(date +%s) - start )) s)"
+	else
+		strip config/thresholds > "$tmp/rules.want"
+		strip "$tmp/rules" > "$tmp/rules.got"
+		t_report fail "make rules derives config/thresholds again" "$(diff "$tmp/rules.want" "$tmp/rules.got" | head -n 10)"
+	fi
+else
+	t_report fail "scripts/rules ran" "$(tail -n 3 "$tmp/rules.log")"
+fi
 t_done
