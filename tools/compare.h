@@ -206,6 +206,10 @@ const char *hb_thresholds_regions(const struct hb_thresholds *t,
  */
 const char *hb_thresholds_foreign(const struct hb_thresholds *t,
 				  const char *setting, const struct hb_set *set);
+/* thresholds.c: @bench's profile rule id, HB_PROFILE_RULE @bench, into @buf */
+const char *hb_profile_rule_id(char *buf, size_t len, const char *bench);
+/* whether rule id (or pattern) @id is a profile rule */
+bool hb_is_profile_rule(const char *id);
 /* what `noise` writes before a run line's timed regions, and the gate reads */
 #define HB_REGIONS_KEY	"; timed regions "
 
@@ -334,10 +338,6 @@ int hb_profile_diffs(struct hb_comparison *cmp, const struct hb_thresholds *th,
  * if a side has no profile of @bench or too few samples.
  */
 double hb_profile_spread(const json_t *base, const json_t *cand, const char *bench);
-/* @bench's profile rule id, HB_PROFILE_RULE @bench, into @buf */
-const char *hb_profile_rule_id(char *buf, size_t len, const char *bench);
-/* whether rule id (or pattern) @id is a profile rule */
-bool hb_is_profile_rule(const char *id);
 const struct hb_profile_diff *hb_profile_of(const struct hb_comparison *cmp,
 					    const char *bench);
 /* A changed metric, which a profile diff should explain. */

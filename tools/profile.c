@@ -133,17 +133,6 @@ double hb_profile_spread(const json_t *base, const json_t *cand, const char *ben
 	return most;
 }
 
-const char *hb_profile_rule_id(char *buf, size_t len, const char *bench)
-{
-	snprintf(buf, len, HB_PROFILE_RULE "%s", bench);
-	return buf;
-}
-
-bool hb_is_profile_rule(const char *id)
-{
-	return !strncmp(id, HB_PROFILE_RULE, strlen(HB_PROFILE_RULE));
-}
-
 void hb_profile_diff(const json_t *base, const json_t *cand, const char *bench,
 		     double floor, struct hb_profile_diff *d)
 {

@@ -67,6 +67,18 @@ static int provenance(struct hb_thresholds *t, const char *line)
 
 static bool is_setting(const char *s);
 
+/* a profile's rule lives in the thresholds file: its id is the file's to say */
+const char *hb_profile_rule_id(char *buf, size_t len, const char *bench)
+{
+	snprintf(buf, len, HB_PROFILE_RULE "%s", bench);
+	return buf;
+}
+
+bool hb_is_profile_rule(const char *id)
+{
+	return !strncmp(id, HB_PROFILE_RULE, strlen(HB_PROFILE_RULE));
+}
+
 int hb_thresholds_load(struct hb_thresholds *t, const char *path,
 		       char *err, size_t errlen)
 {
