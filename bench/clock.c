@@ -50,12 +50,12 @@ static void clock_setup(void)
 
 bool hb_icount(void)
 {
-	return !strcmp(hb_rs.o->mode, "icount");
+	return hb_rs.o->mode_id == HB_MODE_ICOUNT;
 }
 
 const char *hb_time_unit(void)
 {
-	return hb_icount() ? "guest-instructions" : "ns";
+	return hb_mode_time_unit(hb_rs.o->mode_id);
 }
 
 /* Timer overhead: the median of empty timed regions, and what they count. */

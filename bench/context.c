@@ -95,13 +95,13 @@ static json_t *thp_enabled(void)
 	return json_string(l + 1);
 }
 
-static const char *accelerator(const char *mode)
+static const char *accelerator(enum hb_mode mode)
 {
-	if (!strcmp(mode, "icount"))
+	if (mode == HB_MODE_ICOUNT)
 		return "tcg-icount";
-	if (!strcmp(mode, "host"))
+	if (mode == HB_MODE_HOST)
 		return "none";
-	return mode;
+	return hb_mode_name(mode);
 }
 
 /*
@@ -122,7 +122,7 @@ static json_t *host_name(void)
 	return json_string(buf);
 }
 
-json_t *hb_context(const char *mode, char *err, size_t errlen)
+json_t *hb_context(enum hb_mode mode, char *err, size_t errlen)
 {
 	const char *info = getenv("HMMBENCH_KERNEL_INFO");
 	json_t *build = json_null(), *rel;
@@ -156,10 +156,10 @@ json_t *hb_context(const char *mode, char *err, size_t errlen)
 			 "kernel_version", u.version,
 			 "kernel_config_sha256", config_hash(),
 			 "kernel_build", build,
-			 "mode", mode,
+			 "mode", hb_mode_name(mode),
 			 "accelerator", accelerator(mode),
 			 "hypervisor", hypervisor(),
-			 "time_unit", strcmp(mode, "icount") ? "ns" : "guest-instructions",
+			 "time_unit", hb_mode_time_unit(mode),
 			 "cpu_model", cpu_model(),
 			 "cpus_online", (int)sysconf(_SC_NPROCESSORS_ONLN),
 			 "topology", hb_place_topology(),

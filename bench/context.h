@@ -6,11 +6,13 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "results.h"
+
 /*
  * The context object for @mode, without the timer and counter calibration,
  * which the harness adds. NULL and a reason in @err if the kernel build
  * info named by HMMBENCH_KERNEL_INFO is unreadable or for another kernel.
  */
-json_t *hb_context(const char *mode, char *err, size_t errlen);
+json_t *hb_context(enum hb_mode mode, char *err, size_t errlen);
 
 #endif

@@ -46,6 +46,7 @@ struct hb_opts {
 	bool quick;
 	const char *out;
 	const char *mode;
+	enum hb_mode mode_id;	/* mode, parsed: compared as this, never as text */
 	const char *profile;		/* --profile DIR, or NULL */
 	unsigned long profile_period;	/* cpu-clock ns between samples */
 	json_t *argv;

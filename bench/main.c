@@ -253,6 +253,7 @@ static int cmd_run(int argc, char **argv)
 	if (hb_mode_parse(o.mode) < 0)
 		die2("mode '%s' (from %s) is not one of kvm, tcg, icount, host", o.mode,
 		     env && o.mode == env ? "HMMBENCH_MODE" : "--mode");
+	o.mode_id = hb_mode_parse(o.mode);
 	if (!o.nsel)
 		for (k = 0; hb_benches[k]; k++)
 			if (!hb_benches[k]->explicit_only)
@@ -270,7 +271,7 @@ static int cmd_run(int argc, char **argv)
 			 * so there the other node costs time and says nothing.
 			 */
 			if (k == hb_nparams(b) + 1 && b->mem_node_def &&
-			    strcmp(o.mode, "tcg") && strcmp(o.mode, "icount"))
+			    o.mode_id != HB_MODE_TCG && o.mode_id != HB_MODE_ICOUNT)
 				def = o.quick && b->mem_node_quick ? b->mem_node_quick :
 				      b->mem_node_def;
 			sel[i].nsweep[k] = parse_sweep(b->name, p, def, &sel[i].sweep[k]);

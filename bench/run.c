@@ -301,7 +301,7 @@ static bool run_bench(const struct hb_sel *s, struct bench_state *bs)
 			break;
 		fprintf(stderr, "hmmbench: %s: round %u/%u done (%zu point(s) live)\n",
 			b->name, r + 1, reps, live);
-		hb_write_results("partial", false);
+		hb_write_results(hb_run_status_name(HB_RUN_PARTIAL), false);
 		if (!live)
 			break;
 	}
@@ -345,7 +345,7 @@ static bool run_bench(const struct hb_sel *s, struct bench_state *bs)
 			json_string_value(json_array_get(bs->warnings, 0)));
 		ok = false;
 	}
-	hb_write_results("partial", false);
+	hb_write_results(hb_run_status_name(HB_RUN_PARTIAL), false);
 	return ok;
 }
 
@@ -370,7 +370,7 @@ int hb_run(const struct hb_opts *o)
 		return 2;
 	}
 	hb_counters_probe(o->profile != NULL);
-	hb_rs.context = hb_context(o->mode, err, sizeof(err));
+	hb_rs.context = hb_context(o->mode_id, err, sizeof(err));
 	if (!hb_rs.context) {
 		fprintf(stderr, "hmmbench: %s\n", err);
 		return 2;
@@ -426,7 +426,7 @@ int hb_run(const struct hb_opts *o)
 	hb_rs.dmesg_seen = hb_kmsg_reports(0, NULL);
 	json_object_set_new(hb_rs.context, "dmesg_scanned", json_boolean(hb_rs.dmesg_ok));
 	/* an unwritable --out should stop the run now, not after an hour */
-	if (hb_write_results("partial", false))
+	if (hb_write_results(hb_run_status_name(HB_RUN_PARTIAL), false))
 		return 2;
 
 	/* one at a time: two at once must not count as one */
@@ -441,16 +441,17 @@ int hb_run(const struct hb_opts *o)
 	hb_place_reset();
 
 	if (hb_stop_signal) {
-		hb_write_results("partial", false);
+		hb_write_results(hb_run_status_name(HB_RUN_PARTIAL), false);
 		fprintf(stderr, "hmmbench: interrupted by signal %d; partial results in %s\n",
 			(int)hb_stop_signal, o->out);
 		return 128 + hb_stop_signal;
 	}
-	if (hb_write_results(ok ? "complete" : "failed", true))
+	if (hb_write_results(hb_run_status_name(ok ? HB_RUN_COMPLETE : HB_RUN_FAILED), true))
 		return 1;
 	{
 		/* the headline table; hmmbench summary FILE prints it all */
-		json_t *root = hb_results_json(ok ? "complete" : "failed", true);
+		json_t *root = hb_results_json(hb_run_status_name(ok ? HB_RUN_COMPLETE : HB_RUN_FAILED),
+					       true);
 
 		hb_print_headline(root, stdout);
 		fflush(stdout);

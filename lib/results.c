@@ -347,6 +347,11 @@ static int check_bench(struct vctx *v, const json_t *b, const char *path,
 	return 0;
 }
 
+const char *hb_mode_time_unit(enum hb_mode m)
+{
+	return m == HB_MODE_ICOUNT ? "guest-instructions" : "ns";
+}
+
 static int check_context(struct vctx *v, const json_t *c)
 {
 	static const char *const units[] = { "ns", "guest-instructions" };
@@ -371,16 +376,25 @@ static int check_context(struct vctx *v, const json_t *c)
 	unit = one_of(v, c, path, "time_unit", units, 2);
 	if (mode < 0 || unit < 0)
 		return -1;
-	/* icount time is a count of guest instructions, never nanoseconds */
-	if ((mode == HB_MODE_ICOUNT) != (unit == 1))
+	if (strcmp(units[unit], hb_mode_time_unit(mode)))
 		return bad(v, "context.time_unit", "\"%s\" does not go with mode \"%s\"",
 			   units[unit], mode_names[mode]);
 	return 0;
 }
 
+static const char *const run_status[] = {
+	[HB_RUN_COMPLETE] = "complete", [HB_RUN_PARTIAL] = "partial",
+	[HB_RUN_FAILED] = "failed",
+};
+
+const char *hb_run_status_name(enum hb_run_status s)
+{
+	return s < HB_NR_RUN_STATUS ? run_status[s] : "?";
+}
+
 int hb_results_validate(const json_t *root, char *err, size_t errlen)
 {
-	static const char *const status[] = { "complete", "partial", "failed" };
+
 	struct vctx vc = { err, errlen }, *v = &vc;
 	json_t *schema, *ver, *ctx, *benches, *b;
 	char p[64];
@@ -400,7 +414,7 @@ int hb_results_validate(const json_t *root, char *err, size_t errlen)
 		return bad(v, "schema_version", "%" JSON_INTEGER_FORMAT
 			   " is not supported (this reader knows %d)",
 			   json_integer_value(ver), HB_SCHEMA_VERSION);
-	st = one_of(v, root, "(top)", "status", status, 3);
+	st = one_of(v, root, "(top)", "status", run_status, HB_NR_RUN_STATUS);
 	if (st < 0 || !need(v, root, "(top)", "start_time", T_STR) ||
 	    !need(v, root, "(top)", "end_time", T_STR | T_NULL) ||
 	    !need(v, root, "(top)", "context", T_OBJ) ||

@@ -34,9 +34,15 @@ int hb_status_parse(const char *name);
 /* Which of two statuses outweighs the other: failed, incomplete, unsupported, ok. */
 int hb_status_rank(enum hb_status s);
 
+/* A run's status, the one list: "complete", "partial" (it stopped), "failed". */
+enum hb_run_status { HB_RUN_COMPLETE, HB_RUN_PARTIAL, HB_RUN_FAILED, HB_NR_RUN_STATUS };
+const char *hb_run_status_name(enum hb_run_status s);
+
 /* The modes a run is taken in, the one list (docs/results-schema.md). */
 enum hb_mode { HB_MODE_KVM, HB_MODE_TCG, HB_MODE_ICOUNT, HB_MODE_HOST, HB_NR_MODES };
 const char *hb_mode_name(enum hb_mode m);
+/* The unit of a mode's times: icount's are guest instructions, never ns. */
+const char *hb_mode_time_unit(enum hb_mode m);
 /* The mode named @name, or -1. */
 int hb_mode_parse(const char *name);
 

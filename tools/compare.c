@@ -127,7 +127,7 @@ static void compare_one(struct hb_cmp *c, const struct hb_thresholds *th,
 		c->verdict = HB_V_FAILED;
 		snprintf(c->reason, sizeof(c->reason), "%s %s: %s",
 			 w == b ? "baseline" : "candidate",
-			 w->state == HB_STATUS_FAILED ? "failed" : "incomplete",
+			 hb_status_name(w->state),
 			 w->reason ? w->reason : "");
 		return;
 	}
@@ -327,7 +327,7 @@ static void missing_derived(struct hb_cmp *c, const struct hb_set *base,
 	} else {
 		c->verdict = HB_V_FAILED;
 		snprintf(c->reason, sizeof(c->reason), "%s %s: %s", side,
-			 h->state == HB_STATUS_FAILED ? "failed" : "incomplete",
+			 hb_status_name(h->state),
 			 h->reason ? h->reason : "");
 	}
 }

@@ -678,9 +678,10 @@ const char *hb_set_unfit(const struct hb_set *set, char *buf, size_t len)
 	for (r = 0; r < set->nrounds; r++) {
 		const char *st = hb_str(set->roots[r], "status");
 
-		if (strcmp(st, "complete")) {
+		if (strcmp(st, hb_run_status_name(HB_RUN_COMPLETE))) {
 			snprintf(buf, len, "%s: status %s, not complete%s", set->paths[r], st,
-				 !strcmp(st, "failed") ? " (a point failed or the kernel warned)" : "");
+				 !strcmp(st, hb_run_status_name(HB_RUN_FAILED)) ?
+				 " (a point failed or the kernel warned)" : "");
 			return buf;
 		}
 	}
@@ -689,8 +690,7 @@ const char *hb_set_unfit(const struct hb_set *set, char *buf, size_t len)
 
 		if (m->state == HB_STATUS_FAILED || m->state == HB_STATUS_INCOMPLETE) {
 			snprintf(buf, len, "%s: %s %s: %s", set->label, m->id,
-				 m->state == HB_STATUS_FAILED ? "failed" : "incomplete",
-				 m->reason ? m->reason : "");
+				 hb_status_name(m->state), m->reason ? m->reason : "");
 			return buf;
 		}
 	}
