@@ -26,7 +26,7 @@ KBUILD = scripts/kernel-build $(KVER) \
 VMRUN = scripts/vm-run --accel $(MODE) --cpus $(CPUS) --mem $(MEM) \
 	--nodes $(NODES) --timeout $(TIMEOUT)
 
-.PHONY: all deps bench kernel vm preflight run ab aa ladder versions rules tables check check-lane1 check-lane2 unit-test integration-test tools-test tables-test hosts-test questions-test ab-test canary-test canary-newest-test kernels-test incremental-test san-test fuzz fuzz-replay stress stress-test fault-test bisect-test clean
+.PHONY: all deps bench kernel vm preflight run ab aa ladder versions rules tables check check-lane1 check-lane2 unit-test integration-test tools-test tables-test hosts-test questions-test ab-test canary-test canary-newest-test structure-test kernels-test incremental-test san-test fuzz fuzz-replay stress stress-test fault-test bisect-test clean
 
 all: bench
 
@@ -93,6 +93,10 @@ canary-newest-test: bench
 # KERNEL=newest end to end, bad kernel versions, a cache under /tmp
 kernels-test: bench
 	@tests/kernels.sh
+
+# a benchmark is one file plus one table line, its report with it
+structure-test: bench
+	@tests/structure.sh
 
 # incremental kernel builds held against builds from nothing
 incremental-test: bench
@@ -190,7 +194,7 @@ hosts-test: bench
 # waits for it.
 # The two lanes hold every test; `make check CHECK_JOBS=1` runs them one
 # after the other. A lane stops at its first failure, the other finishes.
-CHECK_LANE1 = unit-test tools-test tables-test san-test fuzz-replay integration-test \
+CHECK_LANE1 = unit-test tools-test tables-test san-test fuzz-replay structure-test integration-test \
 	incremental-test ab-test canary-test questions-test
 CHECK_LANE2 = kernels-test canary-newest-test bisect-test hosts-test fault-test stress-test
 CHECK_JOBS ?= 2

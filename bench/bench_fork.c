@@ -290,4 +290,12 @@ const struct hb_bench bench_fork = {
 	.teardown = fork_teardown,
 	.metrics = fork_metrics,
 	.summary = fork_summary,
+	.headlines = {
+		{ "fork: extra per exclusive entry", "extra_", "variant=exclusive,mem_node=0",
+		  "entries", .series = true },
+	},
+	.plots = {
+		{ "sweep", NULL, "entries", "entries (pages mapped in the parent)",
+		  "fork cost against exclusive/plain entries" },
+	},
 };

@@ -247,4 +247,14 @@ const struct hb_bench bench_mark = {
 	.teardown = mark_teardown,
 	.metrics = mark_metrics,
 	.summary = mark_summary,
+	.headlines = {
+		{ "marking, per page", NULL, "state=populated,mem_node=0", "pages" },
+		{ "marking a THP-backed range, per page", NULL, "state=thp,mem_node=0", "pages" },
+		{ "  the split, per 2 MiB page", "thp_extra_", "state=thp,mem_node=0", "pages",
+		  .summary = true },
+	},
+	.plots = {
+		{ "sweep", "pages_per_", "pages", "range size (pages, log scale)",
+		  "mark throughput against range size", true, true },
+	},
 };

@@ -349,4 +349,12 @@ const struct hb_bench bench_migrate = {
 	.teardown = migrate_teardown,
 	.metrics = migrate_metrics,
 	.summary = migrate_summary,
+	.headlines = {
+		{ "exclusive/migrate: mark against MIGRATE_TO_DEV", "mark_vs_to_dev", "mem_node=0",
+		  "pages", .summary = true },
+		{ "  a CPU fault against migrate_to_ram", "restore_vs_migrate_to_ram", "mem_node=0",
+		  "pages", .summary = true },
+		{ "  fork with exclusive against private entries", "fork_exclusive_vs_private",
+		  "mem_node=0", "pages", .summary = true },
+	},
 };

@@ -252,4 +252,11 @@ const struct hb_bench bench_restore = {
 	.verify = restore_verify,
 	.teardown = restore_teardown,
 	.summary = restore_summary,
+	.headlines = {
+		{ "restore: a CPU read of an exclusive page", NULL,
+		  "fault=exclusive,access=read,order=seq,mem_node=0", "pages" },
+		{ "  against the cheapest (minor) fault", "ratio_to_minor_fault",
+		  "fault=exclusive,access=read,order=seq,mem_node=0", "pages" },
+	},
+	.plots = { { "cdf", .title = "restore latency CDF" } },
 };

@@ -829,4 +829,12 @@ const struct hb_bench bench_revoke = {
 	.teardown = revoke_teardown,
 	.metrics = revoke_metrics,
 	.summary = revoke_summary,
+	.headlines = {
+		{ "revoke: access to the driver's callback", "_to_invalidate_start",
+		  "case=revoke,probe=tracepoint,delay_ns=0", "pages", .series = true },
+		{ "  in the driver", "_in_invalidate", "case=revoke,probe=tracepoint,delay_ns=0",
+		  "pages", .series = true },
+		{ "  the callback's end to the access done", "_invalidate_end_to_done",
+		  "case=revoke,probe=tracepoint,delay_ns=0", "pages", .series = true },
+	},
 };

@@ -235,4 +235,10 @@ const struct hb_bench bench_thp_migrate = {
 	.verify = thpm_verify,
 	.teardown = thpm_teardown,
 	.metrics = thpm_metrics,
+	.headlines = {
+		{ "THP migration to the device, speedup over 4 KiB", "speedup_vs_4k",
+		  "dir=to_dev,mem_node=0", "mib", .series = true },
+		{ "  back to the CPU", "speedup_vs_4k", "dir=to_sys,mem_node=0", "mib",
+		  .series = true },
+	},
 };

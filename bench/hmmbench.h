@@ -51,21 +51,23 @@
  *	{
  *		struct touch *t = pt->priv;
  *
- *		if (t->buf)
- *			munmap(t->buf, t->len);
- *		t->buf = NULL;
+ *		HB_UNMAP(t->buf, t->len);
  *	}
  *
  *	const struct hb_bench bench_touch = {
  *		.name = "touch", .desc = "a write fault on a fresh page",
  *		.op = "access", .reps = 5, .priv_size = sizeof(struct touch),
- *		.params = { { "pages", "pages touched per pass", "64", NULL,
+ *		.params = { { "pages", "pages touched per pass", "16,64", NULL,
  *			      1, 1 << 16, NULL } },
  *		.setup = touch_setup, .pass = touch_pass,
  *		.verify = touch_verify, .teardown = touch_teardown,
+ *		.headlines = { { "touch: a write fault", NULL, "mem_node=0", "pages" } },
+ *		.plots = { { "sweep", NULL, "pages", "pages", "touch against pages" } },
  *	};
  *
- * and X(bench_touch) in HB_BENCHES. Its points get "instructions_per_access"
+ * and X(bench_touch) in HB_BENCHES: its report comes with it (the summary's
+ * headline table, the HTML report's plots, the gate's rows; tests/structure.sh
+ * builds this very example). Its points get "instructions_per_access"
  * (or ns_per_access) with every sample; a metrics() callback adds derived
  * metrics, summary() metrics across points, hb_sample() per-sample series.
  *
@@ -82,6 +84,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/mman.h>	/* HB_UNMAP() */
 #include <sys/types.h>
 
 #include "results.h"
@@ -143,6 +146,9 @@ struct hb_bench {
 	/* optional: derived metrics of one point, and across points */
 	void (*metrics)(struct hb_point *pt, const struct hb_stats *st);
 	void (*summary)(struct hb_point *const *pts, size_t n);
+	/* optional: what the headline table and the HTML plots show of it */
+	struct hb_headline headlines[HB_MAX_HEADLINES + 1];	/* ends at label NULL */
+	struct hb_plot plots[HB_MAX_PLOTS + 1];			/* ends at kind NULL */
 };
 
 /* Callbacks return 0 or one of these, after saying why with hb_fail() etc. */

@@ -25,7 +25,8 @@ static const char usage[] =
 	"                    [--profile DIR [--profile-period NS]]\n"
 	"       hmmbench validate FILE\n"
 	"       hmmbench summary [--headline [--json]] FILE\n"
-	"       hmmbench features\n";
+	"       hmmbench features\n"
+	"       hmmbench reports   (each benchmark's headlines and plots, JSON)\n";
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die2(const char *fmt, ...)
 {
@@ -308,12 +309,24 @@ static int cmd_run(int argc, char **argv)
 	return hb_run(&o);
 }
 
+/* every benchmark's report, by name: for files written before they carried it */
+static json_t *bench_reports(void)
+{
+	json_t *r = json_object();
+	size_t k;
+
+	for (k = 0; hb_benches[k]; k++)
+		json_object_set_new(r, hb_benches[k]->name,
+				    hb_report_json(hb_benches[k]->headlines, hb_benches[k]->plots));
+	return r;
+}
+
 static int cmd_file(const char *cmd, int argc, char **argv)
 {
 	bool headline = argc >= 3 && !strcmp(cmd, "summary") && !strcmp(argv[1], "--headline");
 	bool as_json = false;
 	char err[1024];
-	json_t *root;
+	json_t *root, *reports;
 
 	if (headline) {
 		argv++;
@@ -332,22 +345,24 @@ static int cmd_file(const char *cmd, int argc, char **argv)
 		fprintf(stderr, "hmmbench: invalid: %s\n", err);
 		return 2;
 	}
+	reports = bench_reports();
 	if (as_json) {
-		json_t *rows = hb_headline_rows(root);
+		json_t *rows = hb_headline_rows(root, reports);
 
 		json_dumpf(rows, stdout, JSON_INDENT(1));
 		putchar('\n');
 		json_decref(rows);
 	} else if (headline) {
-		hb_print_headline(root, stdout);
+		hb_print_headline(root, reports, stdout);
 	}
 	else if (!strcmp(cmd, "summary"))
-		hb_print_summary(root, stdout);
+		hb_print_summary(root, reports, stdout);
 	else
 		printf("%s: valid %s version %d, status %s\n", argv[1], HB_SCHEMA,
 		       HB_SCHEMA_VERSION,
 		       json_string_value(json_object_get(root, "status")));
 	json_decref(root);
+	json_decref(reports);
 	return 0;
 }
 
@@ -372,6 +387,14 @@ static int __attribute__((noinline)) hb_main(int argc, char **argv)
 		return cmd_file(argv[1], argc - 1, argv + 1);
 	if (!strcmp(argv[1], "features"))
 		return hmm_features(stdout);
+	if (!strcmp(argv[1], "reports")) {
+		json_t *r = bench_reports();
+
+		json_dumpf(r, stdout, JSON_INDENT(1));
+		putchar('\n');
+		json_decref(r);
+		return 0;
+	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		fputs(usage, stdout);
 		return 0;

@@ -286,13 +286,14 @@ json_t *hb_results_json(const char *status, bool finished)
 		pts = json_array();
 		for (k = 0; k < b->npts; k++)
 			json_array_append_new(pts, point_json(&b->pts[k]));
-		json_array_append_new(benches, json_pack("{ss ss ss so sO sO}",
+		json_array_append_new(benches, json_pack("{ss ss ss so sO sO so}",
 				"name", b->bench->name,
 				"description", b->bench->desc,
 				"op", b->bench->op,
 				"points", pts,
 				"summary", b->summary,
-				"kernel_warnings", b->warnings));
+				"kernel_warnings", b->warnings,
+				"report", hb_report_json(b->bench->headlines, b->bench->plots)));
 	}
 	hb_utc_now(end, sizeof(end));
 	return json_pack("{ss si ss ss so sO so}",

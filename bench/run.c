@@ -453,7 +453,7 @@ int hb_run(const struct hb_opts *o)
 		json_t *root = hb_results_json(hb_run_status_name(ok ? HB_RUN_COMPLETE : HB_RUN_FAILED),
 					       true);
 
-		hb_print_headline(root, stdout);
+		hb_print_headline(root, NULL, stdout);
 		fflush(stdout);
 		json_decref(root);
 	}

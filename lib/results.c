@@ -469,3 +469,21 @@ bool hb_metric_diagnostic(const char *name)
 	       ends_with(name, "_unexplained") || !strcmp(name, "unexplained_fraction") ||
 	       !strcmp(name, "components_within_timer_overhead");
 }
+
+json_t *hb_report_json(const struct hb_headline *h, const struct hb_plot *p)
+{
+	json_t *hs = json_array(), *ps = json_array();
+
+	for (; h && h->label; h++)
+		json_array_append_new(hs, json_pack("{ss so ss ss sb sb}", "label", h->label,
+			"metric", h->metric ? json_string(h->metric) : json_null(),
+			"where", h->where, "largest", h->largest,
+			"series", h->series, "summary", h->summary));
+	for (; p && p->kind; p++)
+		json_array_append_new(ps, json_pack("{ss so so so ss sb sb}", "kind", p->kind,
+			"metric", p->metric ? json_string(p->metric) : json_null(),
+			"x", p->x ? json_string(p->x) : json_null(),
+			"xlabel", p->xlabel ? json_string(p->xlabel) : json_null(),
+			"title", p->title, "logx", p->logx, "logy", p->logy));
+	return json_pack("{so so}", "headlines", hs, "plots", ps);
+}

@@ -62,6 +62,39 @@ int hb_mode_parse(const char *name);
 #define HB_FEWEST_SHARE	10
 
 /*
+ * What a benchmark shows of itself, carried by its struct hb_bench and
+ * written by the runner into results.json as the benchmark's "report"
+ * (docs/results-schema.md), where the summary's headline table and the
+ * tools' plots read it: adding a benchmark touches nothing else.
+ *
+ * A headline picks, among the benchmark's ok points whose params match
+ * @where ("k=v,k=v"), the one with the largest @largest, and shows its own
+ * median (@metric NULL), a metric (or with @series a series' median) whose
+ * name holds @metric; or with @summary, the summary metric of that name
+ * with the largest @largest. A @label starting with blanks is a sub-line.
+ */
+struct hb_headline {
+	const char *label, *metric, *where, *largest;
+	bool series, summary;
+};
+
+/*
+ * A plot of the HTML report: "sweep" draws @metric (a name prefix; NULL:
+ * the point's own median) against param @x, a line per kernel and group
+ * of the other params; "cdf" the samples of every point, overlaid.
+ */
+struct hb_plot {
+	const char *kind, *metric, *x, *xlabel, *title;
+	bool logx, logy;
+};
+
+#define HB_MAX_HEADLINES	4
+#define HB_MAX_PLOTS		2
+
+/* @h and @p (each ends at a NULL label or kind) as a results "report" */
+json_t *hb_report_json(const struct hb_headline *h, const struct hb_plot *p);
+
+/*
  * Metrics that are a diagnostic of the method, not a cost: a difference of
  * two measurements (what tracing adds, what the components leave
  * unexplained, a probe's cost) or a flag. Their baseline can be near 0,

@@ -92,9 +92,9 @@ static void print_ratios(const json_t *b, FILE *f)
 
 static void print_all(const json_t *root, FILE *f);
 
-void hb_print_summary(const json_t *root, FILE *f)
+void hb_print_summary(const json_t *root, const json_t *reports, FILE *f)
 {
-	hb_print_headline(root, f);
+	hb_print_headline(root, reports, f);
 	fputc('\n', f);
 	print_all(root, f);
 }
@@ -162,31 +162,25 @@ static void print_all(const json_t *root, FILE *f)
 
 /*
  * The headline table: per benchmark the few figures a kernel developer
- * looks at first, found by a table of specs rather than by code per
- * benchmark. A spec picks, among a benchmark's ok points whose params
- * match @where, the one with the largest @largest, and shows its own median
- * (metric NULL), a metric or a series median of it; or, for a summary
- * ratio (@summary), the one of that name with the largest @largest.
+ * looks at first, as the benchmark's own report says (struct hb_headline,
+ * lib/results.h), read from the results file.
  */
-static const struct headline_spec {
-	const char *bench, *label, *metric, *where, *largest;
+struct headline_spec {
+	const char *label, *metric, *where, *largest;
 	bool series, summary;
-} headlines[] = {
-	{ "mark", "marking, per page", NULL, "state=populated,mem_node=0", "pages", false, false },
-	{ "mark", "marking a THP-backed range, per page", NULL, "state=thp,mem_node=0", "pages", false, false },
-	{ "mark", "  the split, per 2 MiB page", "thp_extra_", "state=thp,mem_node=0", "pages", false, true },
-	{ "restore", "restore: a CPU read of an exclusive page", NULL, "fault=exclusive,access=read,order=seq,mem_node=0", "pages", false, false },
-	{ "restore", "  against the cheapest (minor) fault", "ratio_to_minor_fault", "fault=exclusive,access=read,order=seq,mem_node=0", "pages", false, false },
-	{ "fork", "fork: extra per exclusive entry", "extra_", "variant=exclusive,mem_node=0", "entries", true, false },
-	{ "revoke", "revoke: access to the driver's callback", "_to_invalidate_start", "case=revoke,probe=tracepoint,delay_ns=0", "pages", true, false },
-	{ "revoke", "  in the driver", "_in_invalidate", "case=revoke,probe=tracepoint,delay_ns=0", "pages", true, false },
-	{ "revoke", "  the callback's end to the access done", "_invalidate_end_to_done", "case=revoke,probe=tracepoint,delay_ns=0", "pages", true, false },
-	{ "migrate", "exclusive/migrate: mark against MIGRATE_TO_DEV", "mark_vs_to_dev", "mem_node=0", "pages", false, true },
-	{ "migrate", "  a CPU fault against migrate_to_ram", "restore_vs_migrate_to_ram", "mem_node=0", "pages", false, true },
-	{ "migrate", "  fork with exclusive against private entries", "fork_exclusive_vs_private", "mem_node=0", "pages", false, true },
-	{ "thp_migrate", "THP migration to the device, speedup over 4 KiB", "speedup_vs_4k", "dir=to_dev,mem_node=0", "mib", true, false },
-	{ "thp_migrate", "  back to the CPU", "speedup_vs_4k", "dir=to_sys,mem_node=0", "mib", true, false },
 };
+
+static struct headline_spec spec_of(const json_t *h)
+{
+	return (struct headline_spec){
+		json_string_value(json_object_get(h, "label")) ?: "",
+		json_string_value(json_object_get(h, "metric")),
+		json_string_value(json_object_get(h, "where")) ?: "",
+		json_string_value(json_object_get(h, "largest")) ?: "",
+		json_is_true(json_object_get(h, "series")),
+		json_is_true(json_object_get(h, "summary")),
+	};
+}
 
 /* Do @params match every "k=v" of @where? */
 static bool params_match(const json_t *params, const char *where)
@@ -233,24 +227,29 @@ static double spec_value(const struct headline_spec *h, const json_t *p, const c
 	return NAN;
 }
 
-json_t *hb_headline_rows(const json_t *root)
+json_t *hb_headline_rows(const json_t *root, const json_t *reports)
 {
-	const json_t *b, *p, *best;
+	const json_t *b, *p, *best, *specs, *hj;
 	const char *unit, *best_unit, *name;
 	json_t *rows = json_array();
 	size_t i, j, k;
 	long largest;
 	double v, best_v;
 
-	for (i = 0; rows && i < sizeof(headlines) / sizeof(headlines[0]); i++) {
-		const struct headline_spec *h = &headlines[i];
+	json_array_foreach(json_object_get(root, "benchmarks"), j, b) {
+		specs = json_object_get(json_object_get(b, "report"), "headlines");
+		/* a file written before benchmarks carried their report */
+		if (!specs)
+			specs = json_object_get(json_object_get(reports, json_string_value(
+					json_object_get(b, "name")) ?: ""), "headlines");
+		json_array_foreach(specs, i, hj) {
+			struct headline_spec spec = spec_of(hj), *h = &spec;
 
-		best = NULL;
-		largest = -1;
-		best_v = NAN;
-		best_unit = "";
-		json_array_foreach(json_object_get(root, "benchmarks"), j, b) {
-			if (strcmp(json_string_value(json_object_get(b, "name")) ?: "", h->bench))
+			best = NULL;
+			largest = -1;
+			best_v = NAN;
+			best_unit = "";
+			if ((h->summary || h->series) && !h->metric)
 				continue;
 			json_array_foreach(json_object_get(b, h->summary ? "summary" : "points"), k, p) {
 				const json_t *params = json_object_get(p, "params");
@@ -269,19 +268,19 @@ json_t *hb_headline_rows(const json_t *root)
 				best_v = v;
 				best_unit = unit ? unit : "";
 			}
+			if (best)
+				json_array_append_new(rows, json_pack("{ss sf ss ss sI}", "label", h->label,
+					"value", best_v, "unit", best_unit, "at", h->largest,
+					"at_value", (json_int_t)largest));
 		}
-		if (best)
-			json_array_append_new(rows, json_pack("{ss sf ss ss sI}", "label", h->label,
-				"value", best_v, "unit", best_unit, "at", h->largest,
-				"at_value", (json_int_t)largest));
 	}
 	return rows;
 }
 
-void hb_print_headline(const json_t *root, FILE *f)
+void hb_print_headline(const json_t *root, const json_t *reports, FILE *f)
 {
 	const json_t *ctx = json_object_get(root, "context"), *r;
-	json_t *rows = hb_headline_rows(root);
+	json_t *rows = hb_headline_rows(root, reports);
 	size_t i;
 
 	fprintf(f, "hmmbench %s: kernel %s, mode %s (times in %s), status %s\n",

@@ -22,17 +22,42 @@
  * benchmark, baseline and candidates overlaid.
  */
 enum plot_kind { PLOT_SWEEP, PLOT_CDF };
-static const struct plot_spec {
+struct plot_spec {
 	enum plot_kind kind;
 	const char *bench, *metric, *x, *xlabel, *title;
 	bool logx, logy;
-} plot_specs[] = {
-	{ PLOT_SWEEP, "mark", "pages_per_", "pages", "range size (pages, log scale)",
-	  "mark throughput against range size", true, true },
-	{ PLOT_SWEEP, "fork", NULL, "entries", "entries (pages mapped in the parent)",
-	  "fork cost against exclusive/plain entries", false, false },
-	{ PLOT_CDF, "restore", NULL, NULL, NULL, "restore latency CDF", false, false },
 };
+
+#define MAX_PLOT_SPECS	32
+
+/*
+ * The plots the baseline's benchmarks ask for, each in its "report"
+ * (struct hb_plot, lib/results.h): none in files written before they did.
+ */
+static size_t plot_specs_of(const struct hb_set *base, struct plot_spec *ps, size_t max)
+{
+	const json_t *b, *p;
+	size_t i, j, n = 0;
+
+	json_array_foreach(json_object_get(base->roots[0], "benchmarks"), i, b)
+		json_array_foreach(json_object_get(json_object_get(b, "report"), "plots"), j, p) {
+			const char *kind = hb_str(p, "kind");
+
+			if (n == max || (strcmp(kind, "sweep") && strcmp(kind, "cdf")))
+				continue;
+			ps[n++] = (struct plot_spec){
+				strcmp(kind, "sweep") ? PLOT_CDF : PLOT_SWEEP,
+				hb_str(b, "name"),
+				json_string_value(json_object_get(p, "metric")),
+				json_string_value(json_object_get(p, "x")),
+				json_string_value(json_object_get(p, "xlabel")),
+				hb_str(p, "title"),
+				json_is_true(json_object_get(p, "logx")),
+				json_is_true(json_object_get(p, "logy")),
+			};
+		}
+	return n;
+}
 
 /* the sets of a report: the baseline, then each candidate */
 struct kernels {
@@ -385,9 +410,10 @@ static void plots(FILE *f, const struct report *r)
 	const struct hb_set *base = r->cmp[0].base;
 	char dir[] = "/tmp/hmmbench-plots.XXXXXX", gp[4096], cmd[8300];
 	char errpath[4096], ylab[256], line[512], headline[64];
+	struct plot_spec plot_specs[MAX_PLOT_SPECS];
 	struct plot pl[64];
 	struct kernels k;
-	size_t np = 0, i;
+	size_t np = 0, i, nspecs;
 	FILE *g, *e;
 	int rc;
 
@@ -413,7 +439,10 @@ static void plots(FILE *f, const struct report *r)
 		"set linetype 7 lc rgb '#17becf'\nset linetype 8 lc rgb '#7f7f7f'\n"
 		"set linetype cycle 8\n");
 
-	for (i = 0; i < ARRAY_SIZE(plot_specs); i++) {
+	nspecs = plot_specs_of(base, plot_specs, MAX_PLOT_SPECS);
+	if (!nspecs)
+		fprintf(f, "<p>No plots: no benchmark of these results names one (results written before benchmarks carried their report).</p>\n");
+	for (i = 0; i < nspecs; i++) {
 		const struct plot_spec *ps = &plot_specs[i];
 		const char *name = ps->metric ? ps->metric : headline;
 		const char *unit = NULL;
@@ -434,7 +463,7 @@ static void plots(FILE *f, const struct report *r)
 				ps->xlabel, ylab, ps->logx, ps->logy))
 			np++;
 	}
-	for (i = 0; i < ARRAY_SIZE(plot_specs); i++)
+	for (i = 0; i < nspecs; i++)
 		if (plot_specs[i].kind == PLOT_CDF)
 			cdf_plots(r, &k, dir, g, &plot_specs[i], pl, &np, 64);
 	fclose(g);
