@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,9 +30,11 @@
 static struct {
 	pid_t perf;
 	int ctl, ack;		/* perf's control and ack pipes, our ends */
+	int mem;		/* the memfd perf writes to */
+	char data[PATH_MAX];	/* where that goes */
 	FILE *ranges;
 	size_t point;		/* the index of the point being visited */
-} pr = { .perf = -1, .ctl = -1, .ack = -1 };
+} pr = { .perf = -1, .ctl = -1, .ack = -1, .mem = -1 };
 
 /*
  * Sends "enable" or "disable" to perf and waits for its ack, however long
@@ -59,19 +62,61 @@ static int perf_cmd(const char *cmd)
 	return strncmp(buf, "ack", 3) ? -EPROTO : 0;
 }
 
+/* Copies what perf wrote to DIR/BENCH.data: 0, or -1 with the reason. */
+static int save_data(char *err, size_t len)
+{
+	enum { CHUNK = 1 << 20 };
+	char *buf = malloc(CHUNK);
+	ssize_t n = 0, w, k;
+	off_t off = 0;
+	int out;
+
+	out = open(pr.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	while (buf && out >= 0 && (n = pread(pr.mem, buf, CHUNK, off)) > 0) {
+		for (w = 0; w < n; w += k) {
+			k = write(out, buf + w, n - w);
+			if (k <= 0)
+				break;
+		}
+		if (w < n)
+			n = -1;
+		if (n < 0)
+			break;
+		off += n;
+	}
+	if (!buf || out < 0 || n < 0) {
+		snprintf(err, len, "%s: %s", pr.data, buf ? strerror(errno) : "out of memory");
+		if (out >= 0)
+			close(out);
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	if (close(out)) {
+		snprintf(err, len, "%s: %s", pr.data, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static void perf_stop(void)
 {
+	char err[PATH_MAX + 64];
 	int st;
 
 	if (pr.perf > 0) {
 		kill(pr.perf, SIGINT);
 		waitpid(pr.perf, &st, 0);
+		if (save_data(err, sizeof(err)))
+			fprintf(stderr, "hmmbench: --profile: %s\n", err);
 	}
 	if (pr.ctl >= 0)
 		close(pr.ctl);
 	if (pr.ack >= 0)
 		close(pr.ack);
-	pr.perf = pr.ctl = pr.ack = -1;
+	if (pr.mem >= 0)
+		close(pr.mem);
+	pr.perf = pr.ctl = pr.ack = pr.mem = -1;
 }
 
 /*
@@ -80,30 +125,43 @@ static void perf_stop(void)
  */
 static int perf_start(const char *dir, const char *name, char *err, size_t len)
 {
-	char out[PATH_MAX], ctl[64], period[32], pid[32];
+	char out[64], ctl[64], period[32], pid[32];
 	int to[2], from[2];
 
-	snprintf(out, sizeof(out), "%s/%s.data", dir, name);
+	snprintf(pr.data, sizeof(pr.data), "%s/%s.data", dir, name);
 	snprintf(period, sizeof(period), "%lu", hb_rs.o->profile_period);
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC)) {
-		snprintf(err, len, "pipe: %s", strerror(errno));
+	pr.mem = memfd_create("perf.data", MFD_CLOEXEC);
+	if (pr.mem < 0 || pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC)) {
+		snprintf(err, len, "%s: %s", pr.mem < 0 ? "memfd_create" : "pipe",
+			 strerror(errno));
+		if (pr.mem >= 0)
+			close(pr.mem);
+		pr.mem = -1;
 		return -1;
 	}
 	pr.perf = fork();
 	if (!pr.perf) {
 		/* the child's ends, kept across exec */
-		int c = dup(to[0]), a = dup(from[1]);
+		int c = dup(to[0]), a = dup(from[1]), m = dup(pr.mem);
 
 		snprintf(ctl, sizeof(ctl), "fd:%d,%d", c, a);
+		snprintf(out, sizeof(out), "/proc/self/fd/%d", m);
 		/*
 		 * kernel callchains only; a 16 MiB buffer, so that perf is
-		 * seldom woken to drain it inside a region
+		 * seldom woken to drain it inside a region. Into a memfd,
+		 * which perf_stop() copies to DIR: perf writes straight from
+		 * that buffer, which 7.x maps VM_PFNMAP (6.12 did not), and
+		 * a write from pages that cannot be pinned to a file whose
+		 * writes pin them (the guest's 9p without a cache, O_DIRECT)
+		 * fails with EFAULT. (--aio, a copy in perf, moved 6.1's fork
+		 * profile by 2-4 pp; the memfd does not.) -B: no build-id
+		 * pass, a second read of the whole file at the end.
 		 */
 		execlp("perf", "perf", "record", "-q", "-e", "cpu-clock:k",
 		       "-c", period, "-g", "--kernel-callchains", "-m", "4096",
 		       "-k", "CLOCK_MONOTONIC", "-D", "-1", "--control", ctl,
-		       "-p", pid, "-o", out, (char *)NULL);
+		       "-B", "-p", pid, "-o", out, (char *)NULL);
 		_exit(127);
 	}
 	close(to[0]);
