@@ -140,7 +140,8 @@ int hb_profile_begin(const char *bench, char *err, size_t len);
 void hb_profile_point(size_t k);
 void hb_profile_jitter(void);
 void hb_profile_range(uint64_t t0, uint64_t t1);
-int hb_profile_end(const char *bench, char *const *names, size_t n);
+int hb_profile_end(const char *bench, char *const *names, size_t n,
+		   char *err, size_t len);
 /* point.c */
 void hb_point_name(const struct pt_state *p, char *buf, size_t len);
 void hb_utc_now(char *buf, size_t len);

@@ -307,6 +307,7 @@ static bool run_bench(const struct hb_sel *s, struct bench_state *bs)
 	}
 	if (profiled) {
 		char **names = calloc(bs->npts, sizeof(*names));
+		char why[512] = "out of memory";
 
 		for (k = 0; names && k < bs->npts; k++) {
 			names[k] = malloc(256);
@@ -314,9 +315,8 @@ static bool run_bench(const struct hb_sel *s, struct bench_state *bs)
 				hb_point_name(&bs->pts[k], names[k], 256);
 		}
 		profiled = false;
-		if (!names || hb_profile_end(b->name, names, bs->npts)) {
-			fprintf(stderr, "hmmbench: %s: --profile: cannot write the ranges\n",
-				b->name);
+		if (!names || hb_profile_end(b->name, names, bs->npts, why, sizeof(why))) {
+			fprintf(stderr, "hmmbench: %s: --profile: %s\n", b->name, why);
 			ok = false;
 		}
 		for (k = 0; names && k < bs->npts; k++)

@@ -223,6 +223,50 @@ else
 	t_report fail "a KASAN line in dmesg fails the benchmark" "status $(jq -r .status "$r" 2>&1), warnings '$w'"
 fi
 
+# a profiled run on the newest kernel: 7.x maps perf's ring buffer
+# VM_PFNMAP, and a write from it to the 9p run directory failed (EFAULT):
+# every BENCH.data held no data and scripts/profile made a profile of 0
+# samples of it. Then a perf that fails, and a profile with no samples in
+# its regions: each one line, never a thin profile.
+echo "# the newest kernel with the instrumentation (cached after the first time; tests/kernels.sh builds it too)"
+if nbuild=$($S/kernel-build --kernel newest --patches kernel-patches/test_hmm-instrumentation 2> "$tmp/nbuild.log"); then
+	p=$tmp/prof
+	$S/vm-run --accel icount --timeout $tmo --kernel "$nbuild/arch/x86/boot/bzImage" \
+		--kernel-info "$nbuild/build-info.json" --out "$p" -- sh -c '
+		bench/hmmbench run --bench restore --quick --profile "$HMMBENCH_OUT/p" \
+			--out "$HMMBENCH_OUT/results.json" 2> "$HMMBENCH_OUT/run.err"
+		echo "exit $?" > "$HMMBENCH_OUT/run.rc"
+		mkdir "$HMMBENCH_OUT/fake"
+		printf "#!/bin/sh\necho \"perf: a fake that fails\" >&2\nexit 3\n" > "$HMMBENCH_OUT/fake/perf"
+		chmod +x "$HMMBENCH_OUT/fake/perf"
+		PATH=$HMMBENCH_OUT/fake:$PATH bench/hmmbench run --bench restore --quick \
+			--profile "$HMMBENCH_OUT/q" --out "$HMMBENCH_OUT/q.json" 2> "$HMMBENCH_OUT/fake.err"
+		echo "exit $?" > "$HMMBENCH_OUT/fake.rc"' > "$tmp/prof.log" 2>&1
+	rel=$(jq -r .release "$nbuild/build-info.json")
+	said=$(grep -- '--profile: .*samples in' "$p/run.err")
+	if [ "$(cat "$p/run.rc" 2>/dev/null)" = "exit 0" ] && [ -n "$said" ] &&
+		$S/profile "$p/p" > /dev/null 2> "$tmp/profile.err" &&
+		n=$(jq -e '.benchmarks.restore.samples | select(. > 0)' "$p/p/profile.json"); then
+		t_report ok "$rel, icount: a profiled quick restore records samples ($n in its timed regions; ${said#hmmbench: restore: --profile: })"
+	else
+		t_report fail "$rel, icount: a profiled quick restore records samples" \
+			"$(cat "$p/run.rc" 2>/dev/null); $(grep -e '--profile' "$p/run.err" 2>/dev/null); $(tail -n 1 "$tmp/profile.err" 2>/dev/null)$(t_guest_tail "$p")"
+	fi
+	if [ "$(cat "$p/fake.rc" 2>/dev/null)" = "exit 2" ] && [ "$(wc -l < "$p/fake.err")" -le 2 ] &&
+		grep -q -- '--profile .*perf record exited with status 3; it said "perf: a fake that fails"' "$p/fake.err"; then
+		t_report ok "a perf that fails ends a profiled run before its benchmarks: $(tail -n 1 "$p/fake.err" | cut -c1-110)"
+	else
+		t_report fail "a perf that fails ends a profiled run, saying why" "$(cat "$p/fake.rc" 2>/dev/null): $(tail -n 3 "$p/fake.err" 2>/dev/null)"
+	fi
+	# the same profile, its regions moved to where nothing was sampled
+	echo "1 2 0" > "$p/p/restore.ranges"
+	expect_fail "scripts/profile refuses a benchmark with no samples in its timed regions" \
+		"^profile: restore: no samples in its timed regions \\(1\\) in $p/p/restore.data" \
+		$S/profile "$p/p"
+else
+	t_report fail "kernel-build --kernel newest --patches test_hmm-instrumentation" "$(tail -n 5 "$tmp/nbuild.log")"
+fi
+
 # the runner's own bad inputs
 expect_fail "hmmbench without test_hmm" "/dev/hmm_dmirror0 missing" \
 	bench/hmmbench run --bench mark --out "$tmp/host.json"
