@@ -42,9 +42,6 @@
 #define PP_ROUNDS	4	/* pingpong: cycles per page per pass */
 #define RING_PAGES	64
 #define DELAY_PARAM	"/sys/module/test_hmm/parameters/invalidate_delay_ns"
-#define KP_OPTIMIZE	"/proc/sys/debug/kprobes-optimization"
-#define KP_ENTRY	"hmmbench/dmirror_inv_entry"
-#define KP_RETURN	"hmmbench/dmirror_inv_return"
 
 enum { P_CASE, P_PROBE, P_DELAY, P_ACCESS, P_PAGES };
 enum { C_REVOKE, C_PINGPONG, C_PINGPONG_COPY };
@@ -59,29 +56,6 @@ static const char *const comp_names[] = {
 	"to_invalidate_start", "in_invalidate", "invalidate_end_to_done"
 };
 
-#define KP_LAYOUT	"hmmbench/dmirror_inv_layout"
-#define KP_WORDS	6	/* words of struct mmu_notifier_range looked at */
-
-struct probe {
-	struct hb_tp_format fmt[2];	/* start (entry), end (return) */
-	const struct hb_tp_field *type, *s_start, *s_end, *e_start, *e_end;
-	const struct hb_tp_field *event, *atomic, *retry;	/* tracepoints only */
-	/*
-	 * The events a CPU fault restores an exclusive entry with: EXCLUSIVE
-	 * up to 6.14, CLEAR since 6.15's rework; -1 unknown
-	 */
-	long exclusive, clear;
-};
-
-/* What one access's window held: the records of the two events. */
-struct window {
-	const struct probe *pr;
-	int n[2], other;
-	uint64_t ts[2];
-	uint64_t start[2], end[2];
-	long event, atomic, retry;
-};
-
 struct comp {
 	double *v;
 	size_t n, cap;
@@ -91,17 +65,15 @@ struct revoke {
 	char *map, *spare;
 	size_t len, spare_len;
 	uint64_t seed;
-	bool kprobes, delay_set;
-	long kp_optimize;		/* to restore; < 0: untouched */
-	struct probe pr;
+	bool delay_set;
+	long event;			/* the notifier event of the last revoke */
+	struct hmm_inv_events pr;	/* how the driver's invalidation is seen */
 	uint64_t sum;
 	uint64_t mirror[PAGE_SZ / 8];
 	/* pingpong handoff (a futex): 2c + 1 device's turn in cycle c, 2c + 2 done */
 	unsigned int turn;
 	int stop, dev_err;
 	unsigned long observed;		/* revokes seen by the probe */
-	long event;			/* the notifier event of the last revoke */
-	int kp_offset;			/* kprobes: where the range starts, bytes */
 	struct comp comp[NR_COMPONENTS];	/* kept visits of traced revokes */
 	struct comp cost[2];		/* madvise traced, untraced */
 };
@@ -136,147 +108,6 @@ static uint64_t word0(const struct hb_point *pt, unsigned long g, unsigned long 
 	return written(r, g, c == ~0UL ? 0 : c);
 }
 
-static int layout_collect(void *arg, uint64_t time, const void *raw, uint32_t size)
-{
-	struct { const struct hb_tp_format *fmt; uint64_t addr; int off; } *c = arg;
-	const struct hb_tp_field *f[KP_WORDS];
-	char name[8];
-	int i;
-
-	(void)time;
-	for (i = 0; i < KP_WORDS; i++) {
-		snprintf(name, sizeof(name), "w%d", i);
-		f[i] = hb_tp_field(c->fmt, name);
-		if (!f[i])
-			return 0;
-	}
-	for (i = 0; i + 1 < KP_WORDS && c->off < 0; i++)
-		if ((uint64_t)hb_tp_get(raw, size, f[i]) == c->addr &&
-		    (uint64_t)hb_tp_get(raw, size, f[i + 1]) == c->addr + PAGE_SZ)
-			c->off = 8 * i;
-	return 0;
-}
-
-/*
- * Where struct mmu_notifier_range, the callback's second argument, keeps
- * start and end differs between kernels (6.1 has a vma pointer before mm,
- * 6.2 on do not) and these kernels have no BTF to say: a kprobe reads its
- * first words during an invalidation of a known page, the revoke of a page
- * marked exclusive here, and the offset holding [page, page + 4096) is the
- * layout. Found once per run; none found, the fallback refuses.
- */
-static int kprobe_layout(struct hb_point *pt, int *off)
-{
-	static int found = -1;
-	struct { const struct hb_tp_format *fmt; uint64_t addr; int off; } c;
-	const struct hb_tp_format *ev[1];
-	struct hb_tp_format fmt;
-	struct hb_trace tr;
-	char def[512], err[512];
-	unsigned long cp = 0;
-	uint64_t mirror[PAGE_SZ / 8];
-	volatile uint64_t *p;
-	int i, n, ret;
-
-	if (found >= 0) {
-		*off = found;
-		return 0;
-	}
-	n = snprintf(def, sizeof(def), "p:" KP_LAYOUT " dmirror_interval_invalidate");
-	for (i = 0; i < KP_WORDS; i++)
-		n += snprintf(def + n, sizeof(def) - n, " w%d=+%d(%%si):u64", i, 8 * i);
-	if (hb_kprobe_add(def, err, sizeof(err)))
-		return hb_unsupported(pt, "kprobe fallback: %s", err);
-	ret = hb_tp_format(KP_LAYOUT, &fmt, err, sizeof(err));
-	p = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (ret || p == MAP_FAILED) {
-		hb_kprobe_del(KP_LAYOUT);
-		return ret ? hb_unsupported(pt, "kprobe fallback: %s", err) :
-			     hb_fail(pt, "mmap: %s", strerror(errno));
-	}
-	madvise((void *)p, PAGE_SZ, MADV_NOHUGEPAGE);
-	p[0] = 1;
-	c.fmt = &fmt;
-	c.addr = (uintptr_t)p;
-	c.off = -1;
-	ev[0] = &fmt;
-	ret = hmm_cmd(pt->hmm_fd, HMM_DMIRROR_EXCLUSIVE, (void *)p, mirror, 1, &cp);
-	if (!ret && !hb_trace_open(&tr, ev, 1, RING_PAGES, err, sizeof(err))) {
-		if (!hb_trace_enable(&tr)) {
-			(void)p[0];	/* the revoke */
-			hb_trace_disable(&tr);
-			hb_trace_read(&tr, layout_collect, &c);
-		}
-		hb_trace_close(&tr);
-	}
-	munmap((void *)p, PAGE_SZ);
-	hb_kprobe_del(KP_LAYOUT);
-	if (c.off < 0)
-		return hb_unsupported(pt, "kprobe fallback: no word among the first %d of struct mmu_notifier_range held the revoked page's range (mark: %s)",
-				      KP_WORDS, ret ? strerror(-ret) : "ok");
-	found = *off = c.off;
-	return 0;
-}
-
-static int probe_setup(struct hb_point *pt, struct revoke *r)
-{
-	struct probe *pr = &r->pr;
-	char err[512], defs[2][256];
-	int i, ret, off = -1;
-
-	pr->exclusive = pr->clear = -1;
-	if (pt->v[P_PROBE] == PR_TRACEPOINT) {
-		if (hb_tp_format("test_hmm/dmirror_invalidate_start", &pr->fmt[0], err, sizeof(err)) ||
-		    hb_tp_format("test_hmm/dmirror_invalidate_end", &pr->fmt[1], err, sizeof(err)))
-			return hb_unsupported(pt, "no test_hmm tracepoints (kernel-patches/test_hmm-instrumentation 0001): %s",
-					      err);
-		pr->e_start = hb_tp_field(&pr->fmt[1], "start");
-		pr->e_end = hb_tp_field(&pr->fmt[1], "end");
-		pr->event = hb_tp_field(&pr->fmt[0], "event");
-		pr->atomic = hb_tp_field(&pr->fmt[1], "atomic");
-		pr->retry = hb_tp_field(&pr->fmt[1], "retry");
-		if (!pr->e_start || !pr->e_end || !pr->event || !pr->atomic || !pr->retry)
-			return hb_fail(pt, "test_hmm tracepoints lack the fields start, end, event, atomic or retry");
-		if (hb_tp_symbol(&pr->fmt[0], "EXCLUSIVE", &pr->exclusive))
-			pr->exclusive = -1;
-		if (hb_tp_symbol(&pr->fmt[0], "CLEAR", &pr->clear))
-			pr->clear = -1;
-	} else {
-		/*
-		 * Plain int3 kprobes: the optimizer would turn them into jumps
-		 * some jiffies after each arming, in the middle of a pass, by
-		 * patching text (slow under TCG), and the probe's cost with it.
-		 */
-		r->kp_optimize = hb_num_file(KP_OPTIMIZE, -1);
-		if (r->kp_optimize > 0)
-			hb_num_file(KP_OPTIMIZE, 0);
-		ret = kprobe_layout(pt, &off);
-		if (ret)
-			return ret;
-		r->kp_offset = off;
-		snprintf(defs[0], sizeof(defs[0]),
-			 "p:" KP_ENTRY " dmirror_interval_invalidate start=+%d(%%si):u64 end=+%d(%%si):u64",
-			 off, off + 8);
-		snprintf(defs[1], sizeof(defs[1]),
-			 "r:" KP_RETURN " dmirror_interval_invalidate ret=$retval:u8");
-		for (i = 0; i < 2; i++) {
-			r->kprobes = true;
-			ret = hb_kprobe_add(defs[i], err, sizeof(err));
-			if (ret)
-				return hb_unsupported(pt, "kprobe fallback: %s", err);
-		}
-		if (hb_tp_format(KP_ENTRY, &pr->fmt[0], err, sizeof(err)) ||
-		    hb_tp_format(KP_RETURN, &pr->fmt[1], err, sizeof(err)))
-			return hb_unsupported(pt, "kprobe fallback: %s", err);
-	}
-	pr->type = hb_tp_field(&pr->fmt[0], "common_type");
-	pr->s_start = hb_tp_field(&pr->fmt[0], "start");
-	pr->s_end = hb_tp_field(&pr->fmt[0], "end");
-	if (!pr->s_start || !pr->s_end)
-		return hb_fail(pt, "%s has no start/end fields", pr->fmt[0].event);
-	return 0;
-}
-
 static int revoke_setup(struct hb_point *pt)
 {
 	struct revoke *r = pt->priv;
@@ -287,12 +118,16 @@ static int revoke_setup(struct hb_point *pt)
 	r->len = pages * STRIDE * PAGE_SZ;
 	r->sum = r->observed = r->turn = 0;
 	r->stop = r->dev_err = 0;
-	r->kprobes = r->delay_set = false;
-	r->kp_optimize = -1;
+	r->delay_set = false;
 	if (pt->v[P_DELAY] && access(DELAY_PARAM, W_OK))
 		return hb_unsupported(pt, "no %s (kernel-patches/test_hmm-instrumentation 0002): %s",
 				      DELAY_PARAM, strerror(errno));
-	if (pt->v[P_PROBE] != PR_NONE && (ret = probe_setup(pt, r)))
+	ret = 0;
+	if (pt->v[P_PROBE] == PR_TRACEPOINT)
+		ret = hmm_inv_tracepoints(pt, &r->pr);
+	else if (pt->v[P_PROBE] == PR_KPROBE)
+		ret = hmm_inv_kprobes(pt, &r->pr);
+	if (ret)
 		return ret;
 
 	r->map = hb_map_anon(pt, r->len);
@@ -317,34 +152,6 @@ static int revoke_setup(struct hb_point *pt)
 	return 0;
 }
 
-/* Sorts one record into the window of the access in flight. */
-static int collect(void *arg, uint64_t time, const void *raw, uint32_t size)
-{
-	struct window *w = arg;
-	const struct probe *pr = w->pr;
-	uint64_t type = hb_tp_get(raw, size, pr->type);
-	int e = type == pr->fmt[0].id ? 0 : type == pr->fmt[1].id ? 1 : -1;
-
-	if (e < 0) {
-		w->other++;
-		return 0;
-	}
-	if (w->n[e]++)
-		return 0;	/* one too many: check_window() says so */
-	w->ts[e] = time;
-	if (!e) {
-		w->start[0] = hb_tp_get(raw, size, pr->s_start);
-		w->end[0] = hb_tp_get(raw, size, pr->s_end);
-		w->event = pr->event ? hb_tp_get(raw, size, pr->event) : -1;
-	} else if (pr->atomic) {
-		w->start[1] = hb_tp_get(raw, size, pr->e_start);
-		w->end[1] = hb_tp_get(raw, size, pr->e_end);
-		w->atomic = hb_tp_get(raw, size, pr->atomic);
-		w->retry = hb_tp_get(raw, size, pr->retry);
-	}
-	return 0;
-}
-
 /*
  * Checks that [t0, t1] saw exactly one invalidation, of page @p, as a
  * revoke, and stores its components. The tracepoints say whether the
@@ -355,41 +162,37 @@ static int check_window(struct hb_point *pt, struct hb_trace *tr, void *p,
 			bool revoke)
 {
 	struct revoke *r = pt->priv;
-	struct window w = { .pr = &r->pr };
+	const struct hmm_inv_events *pr = &r->pr;
+	struct hb_trace_window w;
 	uintptr_t a = (uintptr_t)p;
 	bool tp = pt->v[P_PROBE] == PR_TRACEPOINT;
-	int ret;
+	uint64_t start, end;
+	long event = -1, atomic = 0, retry = 0;
+	char err[512];
 
-	ret = hb_trace_read(tr, collect, &w);
-	if (ret < 0)
-		return hb_fail(pt, "reading the perf ring buffer: %s", strerror(-ret));
-	if (tr->lost)
-		return hb_fail(pt, "the perf ring buffer lost %llu records",
-			       (unsigned long long)tr->lost);
-	if (w.n[0] != 1 || w.n[1] != 1 || w.other)
-		return hb_fail(pt, "an access to %p saw %d %s and %d %s records (and %d others), expected one each",
-			       p, w.n[0], r->pr.fmt[0].event, w.n[1], r->pr.fmt[1].event,
-			       w.other);
-	if (w.start[0] != a || w.end[0] != a + PAGE_SZ)
+	if (hb_trace_span(tr, t0, t1, &w, comp, err, sizeof(err)))
+		return hb_fail(pt, "the access to %p: %s", p, err);
+	start = hb_trace_field(&w, 0, pr->s_start);
+	end = hb_trace_field(&w, 0, pr->s_end);
+	if (start != a || end != a + PAGE_SZ)
 		return hb_fail(pt, "the invalidation during the access to %#lx was of [%#llx, %#llx)",
-			       (unsigned long)a, (unsigned long long)w.start[0],
-			       (unsigned long long)w.end[0]);
+			       (unsigned long)a, (unsigned long long)start,
+			       (unsigned long long)end);
+	if (tp) {
+		event = hb_trace_field(&w, 0, pr->event);
+		start = hb_trace_field(&w, 1, pr->e_start);
+		end = hb_trace_field(&w, 1, pr->e_end);
+		atomic = hb_trace_field(&w, 1, pr->atomic);
+		retry = hb_trace_field(&w, 1, pr->retry);
+	}
 	/* a revoke is EXCLUSIVE before 6.15's rework, CLEAR after: either */
-	if (tp && revoke && (w.start[1] != a || w.end[1] != a + PAGE_SZ || w.atomic != 1 ||
-			     w.retry || (r->pr.exclusive >= 0 && w.event != r->pr.exclusive &&
-					 w.event != r->pr.clear)))
+	if (tp && revoke && (start != a || end != a + PAGE_SZ || atomic != 1 || retry ||
+			     (pr->exclusive >= 0 && event != pr->exclusive &&
+			      event != pr->clear)))
 		return hb_fail(pt, "the invalidation of %#lx was not a revoke: event %ld (EXCLUSIVE is %ld, CLEAR %ld), atomic %ld, retry %ld",
-			       (unsigned long)a, w.event, r->pr.exclusive, r->pr.clear,
-			       w.atomic, w.retry);
+			       (unsigned long)a, event, pr->exclusive, pr->clear, atomic, retry);
 	if (tp && revoke)
-		r->event = w.event;
-	if (!(t0 <= w.ts[0] && w.ts[0] <= w.ts[1] && w.ts[1] <= t1))
-		return hb_fail(pt, "perf timestamps %llu, %llu outside the access [%llu, %llu]: clocks disagree",
-			       (unsigned long long)w.ts[0], (unsigned long long)w.ts[1],
-			       (unsigned long long)t0, (unsigned long long)t1);
-	comp[K_TO_START] = w.ts[0] - t0;
-	comp[K_INSIDE] = w.ts[1] - w.ts[0];
-	comp[K_TO_DONE] = t1 - w.ts[1];
+		r->event = event;
 	if (revoke)
 		__atomic_add_fetch(&r->observed, 1, __ATOMIC_RELAXED);
 	return 0;
@@ -703,14 +506,7 @@ static void revoke_teardown(struct hb_point *pt)
 	if (r->delay_set)
 		hb_num_file(DELAY_PARAM, 0);
 	r->delay_set = false;
-	if (r->kprobes) {
-		hb_kprobe_del(KP_ENTRY);
-		hb_kprobe_del(KP_RETURN);
-	}
-	r->kprobes = false;
-	if (r->kp_optimize > 0)
-		hb_num_file(KP_OPTIMIZE, r->kp_optimize);
-	r->kp_optimize = -1;
+	hmm_inv_events_del(&r->pr);
 	if (r->map)
 		munmap(r->map, r->len);
 	if (r->spare)
@@ -731,7 +527,7 @@ static void revoke_metrics(struct hb_point *pt, const struct hb_stats *st)
 		return;
 	}
 	if (pt->v[P_PROBE] == PR_KPROBE)
-		hb_metric(pt, "kprobe_range_start_offset", r->kp_offset,
+		hb_metric(pt, "kprobe_range_start_offset", r->pr.kprobe_offset,
 			  "bytes into struct mmu_notifier_range", HB_LOWER_IS_BETTER);
 	/* which notifier event revoked: EXCLUSIVE before 6.15, CLEAR since */
 	if (pt->v[P_PROBE] == PR_TRACEPOINT && r->pr.clear >= 0)

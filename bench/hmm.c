@@ -169,8 +169,7 @@ int hmm_features(FILE *f)
 	}
 	fprintf(f, "device: yes (%s)\n", HMM_DEVICE);
 	fprintf(f, "tracepoints: %s\n",
-		tracefs_event("test_hmm/dmirror_invalidate_start") &&
-		tracefs_event("test_hmm/dmirror_invalidate_end") ?
+		tracefs_event(HMM_TP_START) && tracefs_event(HMM_TP_END) ?
 		"yes (test_hmm:dmirror_invalidate_start, _end)" :
 		"no (no test_hmm trace events: kernel-patches/test_hmm-instrumentation 0001)");
 	fprintf(f, "invalidate_delay_ns: %s\n",
@@ -222,4 +221,110 @@ int hmm_remark(struct hb_point *pt, unsigned long req, char *buf, uint64_t *mirr
 		off = (off + n) % npages;
 	}
 	return 0;
+}
+
+int hmm_inv_tracepoints(struct hb_point *pt, struct hmm_inv_events *ev)
+{
+	char err[512];
+
+	memset(ev, 0, sizeof(*ev));
+	ev->exclusive = ev->clear = ev->kprobe_offset = -1;
+	if (hb_tp_format(HMM_TP_START, &ev->fmt[0], err, sizeof(err)) ||
+	    hb_tp_format(HMM_TP_END, &ev->fmt[1], err, sizeof(err)))
+		return hb_unsupported(pt, "no test_hmm tracepoints (kernel-patches/test_hmm-instrumentation 0001): %s",
+				      err);
+	ev->s_start = hb_tp_field(&ev->fmt[0], "start");
+	ev->s_end = hb_tp_field(&ev->fmt[0], "end");
+	ev->event = hb_tp_field(&ev->fmt[0], "event");
+	ev->e_start = hb_tp_field(&ev->fmt[1], "start");
+	ev->e_end = hb_tp_field(&ev->fmt[1], "end");
+	ev->atomic = hb_tp_field(&ev->fmt[1], "atomic");
+	ev->retry = hb_tp_field(&ev->fmt[1], "retry");
+	if (!ev->e_start || !ev->e_end || !ev->event || !ev->atomic || !ev->retry)
+		return hb_fail(pt, "test_hmm tracepoints lack the fields start, end, event, atomic or retry");
+	if (!ev->s_start || !ev->s_end)
+		return hb_fail(pt, "%s has no start/end fields", ev->fmt[0].event);
+	if (hb_tp_symbol(&ev->fmt[0], "EXCLUSIVE", &ev->exclusive))
+		ev->exclusive = -1;
+	if (hb_tp_symbol(&ev->fmt[0], "CLEAR", &ev->clear))
+		ev->clear = -1;
+	return 0;
+}
+
+/* What kprobe_layout() traces: a CPU read of an exclusive page, a revoke. */
+static void read_page(void *p)
+{
+	(void)*(volatile uint64_t *)p;
+}
+
+#define KP_WORDS	6	/* words of struct mmu_notifier_range looked at */
+
+/*
+ * Where struct mmu_notifier_range, the callback's second argument, keeps
+ * start and end differs between kernels (6.1 has a vma pointer before mm,
+ * 6.2 on do not) and these kernels have no BTF to say: the revoke of a
+ * page marked exclusive here invalidates [page, page + 4096), and the
+ * offset holding that range is the layout. Found once per run; none
+ * found, the fallback refuses.
+ */
+static int kprobe_layout(struct hb_point *pt)
+{
+	static int found = -1;
+	unsigned long cp = 0;
+	uint64_t mirror[PAGE_SZ / 8], want[2];
+	volatile uint64_t *p;
+	char err[512];
+	int ret;
+
+	if (found >= 0)
+		return found;
+	p = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return hb_fail(pt, "mmap: %s", strerror(errno));
+	madvise((void *)p, PAGE_SZ, MADV_NOHUGEPAGE);
+	p[0] = 1;
+	want[0] = (uintptr_t)p;
+	want[1] = want[0] + PAGE_SZ;
+	ret = hmm_cmd(pt->hmm_fd, HMM_DMIRROR_EXCLUSIVE, (void *)p, mirror, 1, &cp);
+	if (!ret)
+		ret = hb_kprobe_layout(HMM_INV_FUNC, "%si", KP_WORDS, want, read_page,
+				       (void *)p, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "marking a page: %s", strerror(-ret));
+	munmap((void *)p, PAGE_SZ);
+	if (ret < 0)
+		return hb_unsupported(pt, "kprobe fallback: %s", err);
+	return found = ret;
+}
+
+int hmm_inv_kprobes(struct hb_point *pt, struct hmm_inv_events *ev)
+{
+	char err[512], args[128];
+	int off;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->exclusive = ev->clear = ev->kprobe_offset = -1;
+	ev->kprobes = true;
+	hb_kprobes_plain();
+	off = kprobe_layout(pt);
+	if (off < 0)
+		return off;
+	ev->kprobe_offset = off;
+	snprintf(args, sizeof(args), "start=+%d(%%si):u64 end=+%d(%%si):u64", off, off + 8);
+	if (hb_kprobe_span(HMM_INV_FUNC, args, ev->fmt, err, sizeof(err)))
+		return hb_unsupported(pt, "kprobe fallback: %s", err);
+	ev->s_start = hb_tp_field(&ev->fmt[0], "start");
+	ev->s_end = hb_tp_field(&ev->fmt[0], "end");
+	if (!ev->s_start || !ev->s_end)
+		return hb_fail(pt, "%s has no start/end fields", ev->fmt[0].event);
+	return 0;
+}
+
+void hmm_inv_events_del(struct hmm_inv_events *ev)
+{
+	if (ev->kprobes) {
+		hb_kprobe_span_del(HMM_INV_FUNC);
+		hb_kprobes_restore();
+	}
+	ev->kprobes = false;
 }

@@ -8,8 +8,11 @@
 
 #include <linux/ioctl.h>
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "tracepoint.h"
 
 #define HMM_DEVICE	"/dev/hmm_dmirror0"
 
@@ -93,6 +96,39 @@ int hmm_mark_pages(struct hb_point *pt, void *base, unsigned long n,
  */
 long hmm_count_private_pmd(int fd, void *addr, unsigned long npages, long *pmd);
 long hmm_count_private(int fd, void *addr, unsigned long npages);
+
+/*
+ * test_hmm's MMU notifier callback, dmirror_interval_invalidate, as two
+ * trace events, its start and its end: the tracepoints of
+ * kernel-patches/test_hmm-instrumentation 0001, or kprobe events on its
+ * entry and return where a kernel lacks them, which see the range only.
+ */
+#define HMM_TP_START	"test_hmm/dmirror_invalidate_start"
+#define HMM_TP_END	"test_hmm/dmirror_invalidate_end"
+#define HMM_INV_FUNC	"dmirror_interval_invalidate"
+
+struct hmm_inv_events {
+	struct hb_tp_format fmt[2];	/* start (entry), end (return) */
+	const struct hb_tp_field *s_start, *s_end;	/* the range, at the start */
+	/* tracepoints only, else NULL: the event, the range and outcome at the end */
+	const struct hb_tp_field *event, *e_start, *e_end, *atomic, *retry;
+	/*
+	 * The events a CPU fault restores an exclusive entry with: EXCLUSIVE
+	 * up to 6.14, CLEAR since 6.15's rework; -1 unknown
+	 */
+	long exclusive, clear;
+	int kprobe_offset;	/* kprobes: the range's offset in mmu_notifier_range */
+	bool kprobes;		/* kprobe events added: hmm_inv_events_del() */
+};
+
+/* The tracepoints. 0, or HB_UNSUPPORTED or HB_FAILED after saying why. */
+int hmm_inv_tracepoints(struct hb_point *pt, struct hmm_inv_events *ev);
+/*
+ * Kprobe events instead, plain int3 ones (hb_kprobes_plain()) until
+ * hmm_inv_events_del(), which is due whatever this returns.
+ */
+int hmm_inv_kprobes(struct hb_point *pt, struct hmm_inv_events *ev);
+void hmm_inv_events_del(struct hmm_inv_events *ev);
 
 /*
  * What the running kernel's test_hmm offers, one "name: yes|no (why)" line

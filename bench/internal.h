@@ -147,7 +147,10 @@ void hb_point_name(const struct pt_state *p, char *buf, size_t len);
 void hb_utc_now(char *buf, size_t len);
 json_t *hb_results_json(const char *status, bool finished);
 int hb_write_results(const char *status, bool finished);
-/* kmsg.c: the kernel reports in dmesg after the first @skip, into @out */
+/*
+ * kmsg.c: the kernel reports in dmesg after the first @skip, into @out
+ * (what a benchmark follows the log with is kmsg.h's)
+ */
 size_t hb_kmsg_reports(size_t skip, json_t *out);
 
 #endif

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hmmbench.h"
 #include "tracepoint.h"
 
 static const char *const tracefs_dirs[] = {
@@ -199,6 +200,7 @@ int hb_trace_open(struct hb_trace *t, const struct hb_tp_format *const *ev,
 			return -errno;
 		}
 		t->fd[i] = fd;
+		t->ev[i] = ev[i];
 		t->n++;
 	}
 	t->maplen = (pages + 1) * psz;
@@ -292,8 +294,92 @@ void hb_trace_close(struct hb_trace *t)
 		if (t->fd[i] >= 0)
 			close(t->fd[i]);
 		t->fd[i] = -1;
+		t->ev[i] = NULL;
 	}
 	t->n = 0;
+}
+
+struct window_arg {
+	const struct hb_trace *t;
+	const struct hb_tp_field *type;
+	struct hb_trace_window *w;
+};
+
+/* Sorts one record into the window by its event id. */
+static int window_add(void *arg, uint64_t time, const void *raw, uint32_t size)
+{
+	struct window_arg *a = arg;
+	struct hb_trace_window *w = a->w;
+	uint64_t type = hb_tp_get(raw, size, a->type);
+	int e;
+
+	for (e = 0; e < a->t->n && type != a->t->ev[e]->id; e++)
+		;
+	if (e == a->t->n) {
+		w->other++;
+		return 0;
+	}
+	if (w->n[e]++)
+		return 0;
+	w->time[e] = time;
+	w->size[e] = size < HB_TRACE_RAW ? size : HB_TRACE_RAW;
+	memcpy(w->raw[e], raw, w->size[e]);
+	return 0;
+}
+
+int hb_trace_window(struct hb_trace *t, struct hb_trace_window *w)
+{
+	struct window_arg a = { t, NULL, w };
+
+	memset(w, 0, sizeof(*w));
+	if (!t->n)
+		return -EINVAL;
+	/* the common fields are every event's: the first's say */
+	a.type = hb_tp_field(t->ev[0], "common_type");
+	if (!a.type)
+		return -EINVAL;
+	return hb_trace_read(t, window_add, &a);
+}
+
+int64_t hb_trace_field(const struct hb_trace_window *w, int e,
+		       const struct hb_tp_field *f)
+{
+	if (e < 0 || e >= HB_TRACE_MAX_EVENTS || !w->n[e] || !f)
+		return 0;
+	return hb_tp_get(w->raw[e], w->size[e], f);
+}
+
+int hb_trace_span(struct hb_trace *t, uint64_t t0, uint64_t t1,
+		  struct hb_trace_window *w, double split[3],
+		  char *err, size_t errlen)
+{
+	int ret = hb_trace_window(t, w);
+
+	if (ret < 0) {
+		snprintf(err, errlen, "reading the perf ring buffer: %s", strerror(-ret));
+		return ret;
+	}
+	if (t->lost) {
+		snprintf(err, errlen, "the perf ring buffer lost %llu records",
+			 (unsigned long long)t->lost);
+		return -EOVERFLOW;
+	}
+	if (t->n < 2 || w->n[0] != 1 || w->n[1] != 1 || w->other) {
+		snprintf(err, errlen, "saw %d %s and %d %s records (and %d others), expected one each",
+			 w->n[0], t->ev[0]->event, w->n[1], t->n > 1 ? t->ev[1]->event : "(none)",
+			 w->other);
+		return -EINVAL;
+	}
+	if (!(t0 <= w->time[0] && w->time[0] <= w->time[1] && w->time[1] <= t1)) {
+		snprintf(err, errlen, "perf timestamps %llu, %llu outside [%llu, %llu]: clocks disagree",
+			 (unsigned long long)w->time[0], (unsigned long long)w->time[1],
+			 (unsigned long long)t0, (unsigned long long)t1);
+		return -ERANGE;
+	}
+	split[0] = w->time[0] - t0;
+	split[1] = w->time[1] - w->time[0];
+	split[2] = t1 - w->time[1];
+	return 0;
 }
 
 /* The kernel's last "error:" line in tracefs error_log, if any. */
@@ -376,4 +462,138 @@ int hb_kprobe_add(const char *def, char *err, size_t errlen)
 			 why[0] ? "; tracefs error_log: " : "", why);
 	}
 	return ret;
+}
+
+#define KPROBE_OPTIMIZE	"/proc/sys/debug/kprobes-optimization"
+
+static long kprobe_optimize = -1;	/* to restore; < 0: untouched */
+
+void hb_kprobes_plain(void)
+{
+	long was = hb_num_file(KPROBE_OPTIMIZE, -1);
+
+	if (was > 0 && !hb_num_file(KPROBE_OPTIMIZE, 0))
+		kprobe_optimize = was;
+}
+
+void hb_kprobes_restore(void)
+{
+	if (kprobe_optimize > 0)
+		hb_num_file(KPROBE_OPTIMIZE, kprobe_optimize);
+	kprobe_optimize = -1;
+}
+
+int hb_kprobe_span(const char *func, const char *args, struct hb_tp_format fmt[2],
+		   char *err, size_t errlen)
+{
+	char def[512], event[2][128];
+	int ret;
+
+	snprintf(event[0], sizeof(event[0]), "hmmbench/%s_entry", func);
+	snprintf(event[1], sizeof(event[1]), "hmmbench/%s_return", func);
+	snprintf(def, sizeof(def), "p:%s %s %s", event[0], func, args);
+	ret = hb_kprobe_add(def, err, errlen);
+	if (ret)
+		return ret;
+	snprintf(def, sizeof(def), "r:%s %s ret=$retval:u8", event[1], func);
+	ret = hb_kprobe_add(def, err, errlen);
+	if (!ret)
+		ret = hb_tp_format(event[0], &fmt[0], err, errlen);
+	if (!ret)
+		ret = hb_tp_format(event[1], &fmt[1], err, errlen);
+	return ret;
+}
+
+void hb_kprobe_span_del(const char *func)
+{
+	char event[128];
+
+	snprintf(event, sizeof(event), "hmmbench/%s_entry", func);
+	hb_kprobe_del(event);
+	snprintf(event, sizeof(event), "hmmbench/%s_return", func);
+	hb_kprobe_del(event);
+}
+
+#define LAYOUT_EVENT	"hmmbench/layout"
+
+struct layout_arg {
+	const struct hb_tp_field *f[HB_LAYOUT_MAX_WORDS];
+	int words, off;
+	const uint64_t *want;
+};
+
+/* Every call: the first word pair holding want[], unless one did already. */
+static int layout_find(void *arg, uint64_t time, const void *raw, uint32_t size)
+{
+	struct layout_arg *a = arg;
+	int i;
+
+	(void)time;
+	for (i = 0; i + 1 < a->words && a->off < 0; i++)
+		if ((uint64_t)hb_tp_get(raw, size, a->f[i]) == a->want[0] &&
+		    (uint64_t)hb_tp_get(raw, size, a->f[i + 1]) == a->want[1])
+			a->off = 8 * i;
+	return 0;
+}
+
+int hb_kprobe_layout(const char *func, const char *arg, int words,
+		     const uint64_t want[2], void (*trigger)(void *), void *targ,
+		     char *err, size_t errlen)
+{
+	struct layout_arg a = { .words = words, .off = -1, .want = want };
+	const struct hb_tp_format *ev[1];
+	struct hb_tp_format fmt;
+	struct hb_trace tr;
+	char def[512], name[16];
+	int i, n, ret;
+
+	if (words < 2 || words > HB_LAYOUT_MAX_WORDS) {
+		snprintf(err, errlen, "%s: %d words, 2 to %d can be read", __func__,
+			 words, HB_LAYOUT_MAX_WORDS);
+		return -EINVAL;
+	}
+	n = snprintf(def, sizeof(def), "p:" LAYOUT_EVENT " %s", func);
+	for (i = 0; i < words && n < (int)sizeof(def); i++)
+		n += snprintf(def + n, sizeof(def) - n, " w%d=+%d(%s):u64", i, 8 * i, arg);
+	if (n >= (int)sizeof(def)) {
+		snprintf(err, errlen, "%s: %s's probe is too long", __func__, func);
+		return -EINVAL;
+	}
+	ret = hb_kprobe_add(def, err, errlen);
+	if (ret)
+		return ret;
+	ret = hb_tp_format(LAYOUT_EVENT, &fmt, err, errlen);
+	for (i = 0; !ret && i < words; i++) {
+		snprintf(name, sizeof(name), "w%d", i);
+		a.f[i] = hb_tp_field(&fmt, name);
+		if (!a.f[i]) {
+			snprintf(err, errlen, "%s has no field %s", LAYOUT_EVENT, name);
+			ret = -EINVAL;
+		}
+	}
+	ev[0] = &fmt;
+	if (!ret)
+		ret = hb_trace_open(&tr, ev, 1, 64, err, errlen);
+	if (!ret) {
+		ret = hb_trace_enable(&tr);
+		if (!ret) {
+			trigger(targ);
+			hb_trace_disable(&tr);
+			ret = hb_trace_read(&tr, layout_find, &a);
+			ret = ret < 0 ? ret : 0;
+		} else {
+			snprintf(err, errlen, "enabling %s: %s", LAYOUT_EVENT, strerror(-ret));
+		}
+		hb_trace_close(&tr);
+	}
+	hb_kprobe_del(LAYOUT_EVENT);
+	if (ret)
+		return ret;
+	if (a.off < 0) {
+		snprintf(err, errlen, "no call of %s held the words %#llx, %#llx among the first %d at %s",
+			 func, (unsigned long long)want[0], (unsigned long long)want[1],
+			 words, arg);
+		return -ENOENT;
+	}
+	return a.off;
 }

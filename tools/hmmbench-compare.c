@@ -8,15 +8,15 @@
  *            3 inconclusive (more rounds would settle it)
  *   noise    thresholds from an A/A pair (the same kernel twice)
  *
- * The statistics live in bench/libhmmbench.a (compare.c, stats.c); see
+ * This file is the command line; what the commands do is libcompare.a's
+ * (gate.c the gate, compare.c the verdicts, noise.c A/A noise, report.c
+ * and html.c the reports) over lib/libhmmbench.a's statistics; see
  * docs/compare.md for the method and the thresholds file.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "gate.h"
 #include "report.h"
 
 #define PROG "hmmbench-compare"
@@ -355,71 +356,6 @@ out_sets:
 	return ret;
 }
 
-/* KTAP for an input problem: the plan says one failed test, the reason */
-static int gate_error(const char *fmt, ...)
-{
-	char why[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	printf("KTAP version 1\n1..1\nnot ok 1 inputs # %s\n", why);
-	fflush(stdout);
-	fprintf(stderr, PROG " gate: %s\n", why);
-	return HB_GATE_ERROR;
-}
-
-struct gate_tally {
-	size_t regressed, skipped, undecided, ungated;
-	double settle;		/* the most rounds an inconclusive row needs */
-};
-
-/* One KTAP line of the gate, counted into @t. */
-static void ktap_line(const struct hb_cmp *c, size_t n, struct gate_tally *t)
-{
-	const char *id = (c->b ? c->b : c->c)->id;
-	char rule[640] = "";
-
-	if (c->rule)
-		snprintf(rule, sizeof(rule), " [rule %d: %s %s %g]", c->rule->line,
-			 c->rule->mode, c->rule->pattern, c->rule->percent);
-	switch (c->verdict) {
-	case HB_V_REGRESSED:
-		printf("not ok %zu %s # regressed %s%s\n", n, id, c->reason, rule);
-		t->regressed++;
-		break;
-	case HB_V_INCONCLUSIVE:
-		/* a regression beyond the threshold is not excluded */
-		printf("%s %zu %s # inconclusive %s%s%s\n", c->open_bad ? "not ok" : "ok",
-		       n, id, c->reason, c->open_bad ? "" : " (could only be an improvement)",
-		       rule);
-		if (c->open_bad) {
-			t->undecided++;
-			if (c->rounds_needed > t->settle)
-				t->settle = c->rounds_needed;
-		}
-		break;
-	case HB_V_UNSUPPORTED:
-		/* the candidate lost what the baseline could do */
-		if (c->b && c->b->state == HB_STATUS_OK) {
-			printf("not ok %zu %s # unsupported by the %s\n", n, id, c->reason);
-			t->regressed++;
-		} else {
-			printf("ok %zu %s # SKIP unsupported: %s\n", n, id, c->reason);
-			t->skipped++;
-		}
-		break;
-	case HB_V_UNTESTED:
-		printf("ok %zu %s # SKIP not gated: %s\n", n, id, c->reason);
-		t->ungated++;
-		break;
-	default:
-		printf("ok %zu %s # %s %s%s\n", n, id, hb_verdict_name(c->verdict),
-		       c->reason, rule);
-	}
-}
-
 static int cmd_gate(int argc, char **argv)
 {
 	struct hb_set base, cand;
@@ -427,12 +363,9 @@ static int cmd_gate(int argc, char **argv)
 	struct hb_thresholds th;
 	struct report r;
 	struct opts o;
-	char err[2048], why[1024];
-	const char *unfit, *rr;
+	char err[2048];
 	bool have_th;
-	struct gate_tally tally = { 0 };
-	size_t i, k, pass;
-	int ret = HB_GATE_ERROR;
+	int ret;
 
 	if (parse_opts(argc, argv, &o, "gate"))
 		return 2;
@@ -441,101 +374,25 @@ static int cmd_gate(int argc, char **argv)
 		return 2;
 	}
 	if (load_thresholds(&o, &th, &have_th, err, sizeof(err)))
-		return gate_error("%s", err);
+		return hb_gate_error("%s", err);
 	if (!have_th)
-		return gate_error("no thresholds file: pass --thresholds FILE (make one with '" PROG " noise')");
+		return hb_gate_error("no thresholds file: pass --thresholds FILE (make one with '" PROG " noise')");
 	if (hb_set_load(&base, argv[optind], err, sizeof(err))) {
 		hb_set_free(&base);
 		hb_thresholds_free(&th);
-		return gate_error("baseline %s", err);
+		return hb_gate_error("baseline %s", err);
 	}
+	/* a set that failed to load still holds memory */
 	if (hb_set_load(&cand, argv[optind + 1], err, sizeof(err))) {
-		ret = gate_error("candidate %s", err);
-		goto out;	/* a set that failed to load still holds memory */
-	}
-	if ((unfit = hb_set_unfit(&base, why, sizeof(why))) ||
-	    (unfit = hb_set_unfit(&cand, why, sizeof(why)))) {
-		ret = gate_error("incomplete result: %s", unfit);
+		ret = hb_gate_error("candidate %s", err);
 		goto out;
 	}
-	if ((unfit = hb_set_mixed_hosts(&base, o.mix_hosts, why, sizeof(why))) ||
-	    (unfit = hb_set_mixed_hosts(&cand, o.mix_hosts, why, sizeof(why)))) {
-		ret = gate_error("%s", unfit);
-		goto out;
-	}
-	unfit = hb_sets_incomparable(&base, &cand, why, sizeof(why));
-	if (unfit) {
-		ret = gate_error("contexts do not compare: %s", unfit);
-		goto out;
-	}
-	if (!o.th_mode)
-		o.th_mode = base.setting;
-	if (!hb_thresholds_have_mode(&th, o.th_mode)) {
-		ret = gate_error("%s has no thresholds for %s: measure A/A noise with make aa (docs/ab.md)",
-				 th.path, o.th_mode);
-		goto out;
-	}
-	/* another runner's noise is not this one's: its rules do not hold */
-	rr = hb_thresholds_foreign(&th, o.th_mode, &base);
-	if (rr) {
-		ret = gate_error("%s: the %s rules were measured with timed regions %s, these runs' are %s: measure A/A noise with this runner (scripts/aa --mode %.*s%s --kernel %s)",
-				 th.path, o.th_mode, rr, base.regions,
-				 (int)strcspn(o.th_mode, ":@"), o.th_mode,
-				 strstr(o.th_mode, ":quick") ? " --quick" : "", base.family);
-		goto out;
-	}
-	hb_compare(&base, &cand, &th, o.th_mode, &cmp, err, sizeof(err));
-	if (cmp.counts[HB_V_MISSING]) {
-		ret = gate_error("contexts do not compare: %s", cmp.problem);
-		goto out_cmp;
-	}
-
-	printf("KTAP version 1\n");
-	printf("# baseline %s: %zu round(s), kernel %s, setting %s\n", base.label,
-	       base.nrounds, base.kernel, base.setting);
-	printf("# candidate %s: %zu round(s), kernel %s, setting %s\n", cand.label,
-	       cand.nrounds, cand.kernel, cand.setting);
-	printf("# thresholds %s (setting %s, floors %g%% for a per-op cost, %g%% for other metrics): a change beyond its rule whose 95%% interval over boots excludes 1\n",
-	       th.path, o.th_mode, hb_rule_floor(o.th_mode, HB_KIND_HEADLINE),
-	       hb_rule_floor(o.th_mode, HB_KIND_DERIVED));
-	printf("1..%zu\n", cmp.n);
-	/* what needs a reader first: inconclusive, then regressed rows */
-	for (pass = 0, k = 0; pass < 3; pass++)
-		for (i = 0; i < cmp.n; i++) {
-			const struct hb_cmp *c = &cmp.m[i];
-
-			if ((pass == 0) != (c->verdict == HB_V_INCONCLUSIVE) ||
-			    (pass == 1) != (c->verdict == HB_V_REGRESSED) ||
-			    (pass == 2 && (c->verdict == HB_V_INCONCLUSIVE ||
-					   c->verdict == HB_V_REGRESSED)))
-				continue;
-			ktap_line(c, ++k, &tally);
-		}
-	printf("# %zu regressed, %zu improved, %zu unchanged, %zu inconclusive (%zu could hide a regression), %zu not gated, %zu skipped (unsupported); geomean %+.2f%% over %zu headline metrics (positive is better)\n",
-	       tally.regressed, cmp.counts[HB_V_IMPROVED], cmp.counts[HB_V_UNCHANGED],
-	       cmp.counts[HB_V_INCONCLUSIVE], tally.undecided, tally.ungated, tally.skipped,
-	       cmp.geomean, cmp.geomean_n);
-	/* a known regression is 1; a metric that could hide one is 3 */
-	ret = tally.regressed ? HB_GATE_REGRESSED : tally.undecided ? HB_GATE_INCONCLUSIVE :
-		HB_GATE_PASS;
-	if (ret == HB_GATE_INCONCLUSIVE) {
-		char settle[64] = "";
-
-		if (tally.settle > 0)
-			snprintf(settle, sizeof(settle), ": about %g rounds a side would settle %s",
-				 tally.settle, tally.undecided > 1 ? "them all" : "it");
-		printf("# inconclusive: %zu metric(s) could hide a regression beyond their rules%s\n",
-		       tally.undecided, settle);
-		fprintf(stderr, PROG " gate: %zu metric(s) inconclusive, a regression beyond the rule not excluded%s (exit %d; see the KTAP lines)\n",
-			tally.undecided, settle, HB_GATE_INCONCLUSIVE);
-	}
-	fflush(stdout);
-	if (o.output) {
-		r = (struct report){ &cmp, 1, th.path, o.th_mode };
+	ret = hb_gate(&base, &cand, &th, o.th_mode, o.mix_hosts, &cmp);
+	if (ret != HB_GATE_ERROR && o.output) {
+		r = (struct report){ &cmp, 1, th.path, o.th_mode ? o.th_mode : base.setting };
 		if (write_report(&r, o.fmt, o.output))
 			ret = HB_GATE_ERROR;
 	}
-out_cmp:
 	hb_comparison_free(&cmp);
 out:
 	hb_set_free(&cand);
