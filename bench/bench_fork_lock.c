@@ -309,7 +309,7 @@ const struct hb_bench bench_fork_lock = {
 		{ "retry", "the kernel's fork_exclusive_retry: off (fail the fork) or on (wait and retry)",
 		  "off,on", "off", 0, 0, retries },
 		{ "holder", "who holds the page locks: driver (test_hmm in nouveau's order) or compaction",
-		  "driver", NULL, 0, 0, holders },
+		  "driver,compaction", "driver", 0, 0, holders },
 	},
 	.setup = fork_lock_setup,
 	.pass = fork_lock_pass,
