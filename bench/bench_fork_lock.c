@@ -18,7 +18,9 @@
  *   locks and tries to migrate the exclusive pages it finds, a real kernel
  *   holder of their page locks (where it finds them: 6.1 and 6.12 skip a
  *   page with more references than mappings, which an exclusive page,
- *   unmapped, is). program_ns must be 0 there.
+ *   unmapped, is). program_ns must be 0 there. compactions_beside_forks
+ *   counts its rounds, and pages_migrated_beside_forks what the kernel
+ *   migrated meanwhile, where it counts vm events (not on tinyconfig).
  * - retry: off, or on: the kernel's fork_exclusive_retry
  *   (kernel-patches/fork-exclusive-retry), fork() waits for the page lock
  *   and retries the entry instead of failing. Writable at run time, so the
@@ -70,7 +72,7 @@ struct fork_lock {
 	/* over the kept visits */
 	unsigned long attempts, failures, enomem, ebusy;
 	long long migrated;			/* pgmigrate_success, summed */
-	long long migrated0;
+	unsigned long compactions;		/* rounds beside the forks */
 	int bad_child;
 };
 
@@ -117,8 +119,6 @@ static int fork_lock_setup(struct hb_point *pt)
 		if (access(f->compact, W_OK))
 			return hb_unsupported(pt, "%s: %s (CONFIG_COMPACTION)", f->compact,
 					      strerror(errno));
-		if (vmstat("pgmigrate_success") < 0)
-			return hb_unsupported(pt, "no pgmigrate_success in " VMSTAT " (CONFIG_MIGRATION)");
 	}
 	if (hb_num_file(UNLOCKED, driver) < 0 ||
 	    hb_num_file(PROGRAM, pt->v[P_PROGRAM]) < 0)
@@ -221,8 +221,12 @@ static int fork_lock_thread(struct hb_point *pt, struct hb_meter *m, unsigned in
 	}
 	if (compaction) {
 		f->rounds_at_end = __atomic_load_n(&f->rounds, __ATOMIC_ACQUIRE);
-		if (!pt->warmup)
-			f->migrated += vmstat("pgmigrate_success") - mig0;
+		if (!pt->warmup) {
+			f->compactions += f->rounds_at_end;
+			/* without VM_EVENT_COUNTERS (tinyconfig) there is none */
+			f->migrated = mig0 < 0 || f->migrated < 0 ? -1 :
+				      f->migrated + vmstat("pgmigrate_success") - mig0;
+		}
 	}
 	/* compaction: the round running as the forks ended ends too */
 	for (k = 0; compaction && !ret && k < HOLDER_WAIT_MS &&
@@ -289,7 +293,11 @@ static void fork_lock_metrics(struct hb_point *pt, const struct hb_stats *st)
 	hb_metric(pt, "forks_attempted", f->attempts, "forks", HB_HIGHER_IS_BETTER);
 	hb_metric(pt, "forks_failed_enomem", f->enomem, "forks", HB_LOWER_IS_BETTER);
 	hb_metric(pt, "forks_failed_ebusy", f->ebusy, "forks", HB_LOWER_IS_BETTER);
-	if (pt->v[P_HOLDER] == H_COMPACTION)
+	if (pt->v[P_HOLDER] != H_COMPACTION)
+		return;
+	hb_metric(pt, "compactions_beside_forks", f->compactions, "compactions",
+		  HB_HIGHER_IS_BETTER);
+	if (f->migrated >= 0)
 		hb_metric(pt, "pages_migrated_beside_forks", f->migrated, "pages",
 			  HB_HIGHER_IS_BETTER);
 }

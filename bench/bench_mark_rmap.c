@@ -250,6 +250,7 @@ static int mark_rmap_setup(struct hb_point *pt)
 	unsigned long sharers = pt->v[P_SHARERS], k;
 	int walker = pt->v[P_WALKER];
 	bool thp = pt->v[P_STATE] == S_THP;
+	size_t thplen;
 	long kb;
 	pid_t pid;
 
@@ -281,8 +282,13 @@ static int mark_rmap_setup(struct hb_point *pt)
 	}
 	atomic_store(mr->rounds, 0);
 	if (thp) {
-		/* the range and the walker's pages in huge pages, 2 MiB aligned */
-		mr->maplen = mr->len + WALK_PAGES * PAGE_SZ + 2 * THP_SIZE;
+		/*
+		 * the range and the walker's pages in huge pages, 2 MiB
+		 * aligned: the whole huge pages advised, a VMA that can hold
+		 * them
+		 */
+		thplen = (mr->len + WALK_PAGES * PAGE_SZ + THP_SIZE - 1) & ~(THP_SIZE - 1);
+		mr->maplen = thplen + 2 * THP_SIZE;
 		mr->map = mmap(NULL, mr->maplen, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (mr->map == MAP_FAILED) {
@@ -291,7 +297,7 @@ static int mark_rmap_setup(struct hb_point *pt)
 		}
 		mr->buf = (char *)(((uintptr_t)mr->map + PAGE_SZ + THP_SIZE - 1) &
 				   ~(THP_SIZE - 1));
-		if (madvise(mr->buf, mr->len + WALK_PAGES * PAGE_SZ, MADV_HUGEPAGE))
+		if (madvise(mr->buf, thplen, MADV_HUGEPAGE))
 			return hb_unsupported(pt, "madvise(MADV_HUGEPAGE): %s", strerror(errno));
 	} else {
 		mr->map = hb_map_anon(pt, mr->maplen);
