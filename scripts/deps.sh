@@ -1,6 +1,6 @@
 #!/bin/sh
-# Install the Debian packages hmmbench needs. Idempotent: installs only what
-# is missing, so make targets can call it every time at almost no cost.
+# deps.sh: install the Debian packages hmmbench needs that are missing.
+# Idempotent, so make targets can call it every time at almost no cost.
 set -eu
 
 PKGS="build-essential flex bison bc libelf-dev libssl-dev zlib1g-dev dwarves cpio xz-utils
