@@ -47,7 +47,9 @@ printf 'x <!-- table aa results/nowhere -->\nold\n<!-- /table -->\n' > "$tmp/bad
 expect_fail "a block whose data is missing" "results/nowhere" $S/tables --check "$tmp/bad.md"
 # every generator, its data missing: rendering fails and leaves the file be
 for g in "aa results/nowhere" "ladder results/nowhere" "headline results/nowhere.json" \
-	"headlines results/nowhere.json" "file results/nowhere.md" "rule config/thresholds tcg:quick@6.1 nosuch/metric"; do
+	"headlines results/nowhere.json" "file results/nowhere.md" "rule config/thresholds tcg:quick@6.1 nosuch/metric" \
+	"line results/nowhere.log 'x([0-9]+)'" "files 0 length 'results/nowhere/*.json'" "joblog results/nowhere/joblog count" \
+	"metrics stress seconds results/nowhere.json" "value results/nowhere.json .x"; do
 	printf 'x <!-- table %s -->\nold\n<!-- /table -->\n' "$g" > "$tmp/bad2.md"
 	cp "$tmp/bad2.md" "$tmp/bad2.orig"
 	if ! $S/tables "$tmp/bad2.md" > /dev/null 2>&1 && cmp -s "$tmp/bad2.md" "$tmp/bad2.orig"; then
