@@ -12,7 +12,7 @@ expect_ok "the README and docs/ render from results/ as committed ($blocks block
 # a copy of the tree's text and data, one number of one result changed
 mkdir -p "$tmp/root/docs"
 cp README.md "$tmp/root/"
-cp docs/*.md "$tmp/root/docs/"
+cp docs/*.md docs/not-measured "$tmp/root/docs/"
 cp -r results config "$tmp/root/"
 f=$(grep -h -o '<!-- table aa [^ ]*' README.md docs/*.md | head -n 1 | awk '{ print $4 }')
 if [ -n "$f" ] && [ -f "$tmp/root/$f/aa.json" ]; then
@@ -42,6 +42,39 @@ if grep -q '<!-- fig rule config/thresholds tcg:quick@6.1 restore/' README.md do
 else
 	t_report fail "a rule figure to change" "no '<!-- fig rule config/thresholds tcg:quick@6.1 restore/... -->' in README.md or docs/"
 fi
+# a measured figure typed into the prose, not rendered: the check fails on
+# it, naming file and line; in a code span, a code block, a figure or a
+# section the allowlist lists as pending it is no failure
+typed=$(grep -c . docs/not-measured)
+expect_ok "no hand-typed number in the prose (docs/not-measured: $typed lines)" $S/tables --prose
+cp README.md "$tmp/root/README.md.orig"
+# after the title: in no section the allowlist lists as pending
+{ sed -n 1p "$tmp/root/README.md.orig"
+  printf '\nThe exclusive restore took 4,321 guest instructions, 2.5%% over the minor fault.\n'
+  sed 1d "$tmp/root/README.md.orig"; } > "$tmp/root/README.md"
+expect_fail "a hand-typed measured figure in README.md: the check fails" "README.md:[0-9]+: 4,321: " \
+	env TABLES_ROOT="$tmp/root" $S/tables --check "$tmp/root/README.md"
+expect_fail "a hand-typed percentage in README.md: named too" "README.md:[0-9]+: 2.5: " \
+	env TABLES_ROOT="$tmp/root" $S/tables --check "$tmp/root/README.md"
+cp "$tmp/root/README.md.orig" "$tmp/root/README.md"
+printf '\nThe restore takes `4,321` and\n\n```\n4,321 instructions\n```\n' >> "$tmp/root/README.md"
+expect_ok "the same number in a code span and a code block: no failure" \
+	env TABLES_ROOT="$tmp/root" $S/tables --check "$tmp/root/README.md"
+cp "$tmp/root/README.md.orig" "$tmp/root/README.md"
+printf '\n## A section\n\nIt took 4,321 s.\n' >> "$tmp/root/README.md"
+printf 'section\tREADME.md\t## A section\ta test of pending sections\n' >> "$tmp/root/docs/not-measured"
+expect_ok "the number in a section the allowlist lists as pending: no failure" \
+	env TABLES_ROOT="$tmp/root" $S/tables --check "$tmp/root/README.md"
+if env TABLES_ROOT="$tmp/root" $S/tables --prose "$tmp/root/README.md" | grep -q '^pending README.md:[0-9]*: 4,321: '; then
+	t_report ok "--prose lists the pending number"
+else
+	t_report fail "--prose lists the pending number"
+fi
+printf 'number\t*\t4,321\n' >> "$tmp/root/docs/not-measured"
+expect_fail "an allowlist entry without a reason is refused" "without kind, file, pattern and reason" \
+	env TABLES_ROOT="$tmp/root" $S/tables --check "$tmp/root/README.md"
+cp docs/not-measured "$tmp/root/docs/not-measured"
+cp "$tmp/root/README.md.orig" "$tmp/root/README.md"
 expect_fail "a generator that does not exist" "no generator 'nosuch'" $S/tables --render nosuch
 printf 'x <!-- table aa results/nowhere -->\nold\n<!-- /table -->\n' > "$tmp/bad.md"
 expect_fail "a block whose data is missing" "results/nowhere" $S/tables --check "$tmp/bad.md"
