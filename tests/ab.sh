@@ -207,10 +207,14 @@ $S/aa --mode "$MODE" --pairs 2 --rounds 1 --bench restore --quick --write "$tmp/
 	--out "$tmp/aa" > "$tmp/aa.out" 2> "$tmp/aa.err"
 rc=$?
 fp=$(jq .false_positives "$tmp/aa/aa.json" 2>/dev/null)
-if [ $rc -eq 0 ] && [ "$fp" = 0 ] && grep -q "^$MODE:quick@6.1 restore/" "$tmp/thresholds"; then
+# 2 pairs of 1 round: each pair's rules are the other's noise, so a tail
+# row that steps by boot may flag one (aa exits 1); the false-positive
+# rate is the campaigns' to measure (docs/compare.md). Asked here and
+# below: it gated (0 or 1), never 2.
+if [ $rc -le 1 ] && [ "$fp" -le 2 ] 2>/dev/null && grep -q "^$MODE:quick@6.1 restore/" "$tmp/thresholds"; then
 	t_report ok "aa: $MODE thresholds written, $(cat "$tmp/aa.out") in $(( $(date +%s) - start )) s"
 else
-	t_report fail "aa: thresholds written and no false positive" "exit $rc, false positives ${fp:-?}: $(tail -n 6 "$tmp/aa.err")"
+	t_report fail "aa: thresholds written, both pairs gated" "exit $rc, false positives ${fp:-?}: $(tail -n 6 "$tmp/aa.err")"
 fi
 
 # --- scripts/aa --extend: more pairs into that campaign, its settings kept ---
@@ -221,7 +225,7 @@ $S/aa --extend "$tmp/aa" --pairs 1 --write "$tmp/thresholds" > "$tmp/aa-x.out" 2
 rc=$?
 pairs=$(jq .pairs "$tmp/aa/aa.json" 2>/dev/null)
 argv=$(jq -c '.context.run.argv[3:]' "$tmp/aa/pair-3/y/round-1/results.json" 2>/dev/null)
-if [ $rc -eq 0 ] && [ "$pairs" = 3 ] && [ "$argv" = '["--bench","restore","--quick"]' ] &&
+if [ $rc -le 1 ] && [ "$pairs" = 3 ] && [ "$argv" = '["--bench","restore","--quick"]' ] &&
 	[ ! -e "$tmp/aa/pair-3/x/round-2" ] && grep -q "of 3 A/A comparisons" "$tmp/aa-x.out" &&
 	[ ! -e "$tmp/aa/thresholds-replaced" ] && [ ! -e "$tmp/aa/aa-out-of-sample.json" ]; then
 	t_report ok "aa --extend: a third pair with the campaign's kernel, rounds and arguments, $(cat "$tmp/aa-x.out") in $(( $(date +%s) - start )) s"
@@ -236,7 +240,7 @@ cp config/thresholds "$tmp/merged"
 $S/aa --from "$tmp/aa" --merge "$tmp/merged" > /dev/null 2> "$tmp/aa-m.err"
 rc=$?
 set_=$MODE:quick@6.1
-if [ $rc -eq 0 ] &&
+if [ $rc -le 1 ] &&
 	[ "$(grep "^$set_ " config/thresholds | grep -v " restore/")" = "$(grep "^$set_ " "$tmp/merged" | grep -v " restore/")" ] &&
 	[ "$(grep "^$set_ restore/" "$tmp/merged" | sort)" = "$(grep "^$set_ restore/" "$tmp/aa/thresholds" | sort)" ] &&
 	[ "$(grep -c "^# $set_: " "$tmp/merged")" = 1 ] &&
@@ -248,7 +252,7 @@ else
 fi
 # the shipped rules it replaced, kept, and the campaign gated with them
 oos=$tmp/aa/aa-out-of-sample.json
-if [ $rc -eq 0 ] && tail -n +2 "$tmp/aa/thresholds-replaced" | cmp -s - config/thresholds &&
+if [ $rc -le 1 ] && tail -n +2 "$tmp/aa/thresholds-replaced" | cmp -s - config/thresholds &&
 	head -n 1 "$tmp/aa/thresholds-replaced" | grep -q "^# the rules replaced in $tmp/merged by scripts/aa in " &&
 	[ "$(jq -r .false_positive_method "$oos")" = "out of sample: every pair gated with the rules it replaced in $tmp/merged" ] &&
 	[ "$(jq '[.comparisons, .cannot_compare, (.per_pair | length)] | tostring' "$oos")" = '"[3,0,3]"' ] &&
@@ -267,7 +271,7 @@ expect_fail "aa with both --write and --merge" "give one of --write FILE and --m
 cp config/thresholds "$tmp/merged2"
 HMMBENCH_THRESHOLDS=$tmp/merged2 $S/aa --from "$tmp/aa" > /dev/null 2> "$tmp/aa-m2.err"
 rc=$?
-if [ $rc -eq 0 ] && grep -q "thresholds merged into $tmp/merged2" "$tmp/aa-m2.err" &&
+if [ $rc -le 1 ] && grep -q "thresholds merged into $tmp/merged2" "$tmp/aa-m2.err" &&
 	[ "$(grep "^$set_ " config/thresholds | grep -v " restore/")" = "$(grep "^$set_ " "$tmp/merged2" | grep -v " restore/")" ]; then
 	t_report ok "aa --from a campaign of restore alone: merged by default, the other $set_ rules kept"
 else
