@@ -198,8 +198,8 @@ hosts-test: bench
 # The two lanes hold every test; `make check CHECK_JOBS=1` runs them one
 # after the other. A lane stops at its first failure, the other finishes.
 CHECK_LANE1 = unit-test tools-test tables-test san-test fuzz-replay structure-test integration-test \
-	incremental-test ab-test canary-test questions-test
-CHECK_LANE2 = kernels-test bisect-test hosts-test fault-test stress-test
+	incremental-test ab-test canary-test
+CHECK_LANE2 = kernels-test bisect-test hosts-test fault-test stress-test questions-test
 CHECK_JOBS ?= 2
 check: bench
 	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) -O check-lane1 check-lane2
