@@ -36,7 +36,7 @@ fi
 # bad inputs first: they are quick
 expect_fail "ab without --b" "both --a and --b are needed" $S/ab --a none
 expect_fail "ab with a series that does not apply" "0002-does-not-apply.patch does not apply" \
-	$S/ab --a none --b tests/fixtures/series-bad --out "$tmp/bad"
+	$S/ab --a none --b tests/fixtures/series-bad --mode icount --quick --out "$tmp/bad"
 $S/ab --a none > /dev/null 2>&1
 rc=$?
 if [ $rc -eq 2 ]; then t_report ok "ab's errors exit 2 (cannot compare), not 1 (regression)"
@@ -94,10 +94,10 @@ if [ "$n" -eq $((2 * ROUNDS)) ] && [ -s "$ab/report.html" ] && [ -s "$ab/compare
 else
 	t_report fail "A/B output files" "$(ls -R "$ab" 2>&1 | head -n 20)"
 fi
-# the boots alternated a, b, a, b (by the time each round's results were written)
-order=$(for d in "$ab"/a/round-* "$ab"/b/round-*; do
-		echo "$(stat -c %Y "$d/results.json" 2>/dev/null) ${d#"$ab"/}"
-	done | sort -n | cut -c1-1000 | sed 's/^[0-9]* //; s|/.*||' | tr -d '\n')
+# the boots started a, b, a, b (the joblog's start times: in icount two
+# run at once, so the order they finish in is the host's)
+order=$(awk -F '\t' 'NR > 1 { print $3, $9 }' "$ab/joblog" 2>/dev/null | sort -n |
+	grep -o '[ab]/round-[0-9]*' | cut -c1 | tr -d '\n')
 if [ "$order" = "$(seq "$ROUNDS" | sed 's/.*/ab/' | tr -d '\n')" ]; then
 	t_report ok "the boots alternated: $order"
 else
@@ -139,8 +139,10 @@ other_ktap=$(grep '^not ok' "$ab/gate.ktap" 2>/dev/null | grep -v ' # regressed'
 n_regr_ktap=$(echo "$regr_ktap" | grep -c '^not ok')
 n_inc_ktap=$(grep -c '^not ok .* # inconclusive' "$ab/gate.ktap" 2>/dev/null)
 n_regr=$(jq '.comparisons[0].counts.regressed' "$j" 2>/dev/null)
+# every metric is gated per boot, so an exclusive restore's tails and
+# ratios regress beside its headlines: at least the headlines
 if [ -z "$bad_ktap" ] && [ -z "$other_ktap" ] && [ "$n_regr_ktap" -ge 1 ] && [ "$n_regr_ktap" = "$n_regr" ] &&
-	[ "$n_regr_ktap" = "${exclusive_all:-}" ]; then
+	[ "$n_regr_ktap" -ge "${exclusive_all:-1}" ]; then
 	t_report ok "KTAP: $n_regr_ktap 'not ok' regressed lines, all exclusive restore metrics, as in the JSON; $n_inc_ktap inconclusive"
 else
 	t_report fail "KTAP agrees with the JSON" "regressed: $n_regr_ktap in KTAP, $n_regr in JSON; $bad_ktap$other_ktap"
