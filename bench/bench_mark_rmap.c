@@ -122,9 +122,21 @@ static void round_done(struct walk_log *log, uint64_t t0)
 }
 
 /* A child that writes its own copy of [p, p + len), then stops. */
-static pid_t fork_kid(struct hb_point *pt, char *p, size_t len, bool write)
+/* waits until the child PID has stopped itself; WHO names it in the error */
+static pid_t wait_stopped(struct hb_point *pt, pid_t pid, const char *who)
 {
 	int status;
+
+	while (waitpid(pid, &status, WUNTRACED) < 0)
+		if (errno != EINTR)
+			return hb_fail(pt, "waitpid: %s", strerror(errno));
+	if (!WIFSTOPPED(status))
+		return hb_fail(pt, "%s did not stop (wait status %#x)", who, status);
+	return pid;
+}
+
+static pid_t fork_kid(struct hb_point *pt, char *p, size_t len, bool write)
+{
 	pid_t pid = fork();
 
 	if (pid < 0)
@@ -137,12 +149,7 @@ static pid_t fork_kid(struct hb_point *pt, char *p, size_t len, bool write)
 		raise(SIGSTOP);
 		_exit(0);
 	}
-	while (waitpid(pid, &status, WUNTRACED) < 0)
-		if (errno != EINTR)
-			return hb_fail(pt, "waitpid: %s", strerror(errno));
-	if (!WIFSTOPPED(status))
-		return hb_fail(pt, "a sharing child did not stop (wait status %#x)", status);
-	return pid;
+	return wait_stopped(pt, pid, "a sharing child");
 }
 
 /* split: splits and merges its own copy of the VMA until killed */
@@ -236,12 +243,7 @@ static pid_t fork_chain(struct hb_point *pt, char *p, size_t len, unsigned long 
 		raise(SIGSTOP);
 		_exit(0);
 	}
-	while (waitpid(pid, &status, WUNTRACED) < 0)
-		if (errno != EINTR)
-			return hb_fail(pt, "waitpid: %s", strerror(errno));
-	if (!WIFSTOPPED(status))
-		return hb_fail(pt, "the chain's first child did not stop (wait status %#x)", status);
-	return pid;
+	return wait_stopped(pt, pid, "the chain's first child");
 }
 
 static int mark_rmap_setup(struct hb_point *pt)
