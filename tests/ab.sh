@@ -9,7 +9,8 @@
 #   of exclusive pages, and leave the reference faults (minor, anon)
 #   unchanged. (tests/canary.sh proves every canary at 2%.)
 # - A/A: the baseline against itself (two guests at once in icount) must
-#   pass (exit 0) with the committed thresholds; scripts/aa must measure
+#   pass (exit 0) with the committed thresholds, after at most one
+#   inconclusive verdict settled with the rounds the KTAP asks for; scripts/aa must measure
 #   thresholds, count no false positive, and --extend its campaign by a
 #   pair with the same settings; merged into the shipped rules, gate its
 #   pairs out of sample with the rules it replaced.
@@ -183,24 +184,40 @@ else
 fi
 
 # --- A/A: the baseline against itself, with the committed thresholds ---
+# The rules allow 1 flag in 20 A/As (docs/ab.md), so an A/A may come back
+# inconclusive (exit 3); CI then does what the KTAP says, once: more rounds.
+# A regression (exit 1) or a second inconclusive verdict fails the test.
 start=$(date +%s)
 # two guests at once in icount (--jobs: the A/B above boots one by one)
 J=1
 [ "$MODE" != icount ] || J=2
-$S/ab --a kernel-patches/test_hmm-instrumentation --b kernel-patches/test_hmm-instrumentation \
-	--mode "$MODE" --rounds "$ROUNDS" --bench restore --quick --jobs $J \
-	--out "$tmp/aa-ab" > "$tmp/aa-ab.out" 2> "$tmp/aa-ab.err"
+aa_ab() {
+	$S/ab --a kernel-patches/test_hmm-instrumentation --b kernel-patches/test_hmm-instrumentation \
+		--mode "$MODE" --rounds "$1" --bench restore --quick --jobs $J \
+		--out "$tmp/aa-ab" > "$tmp/aa-ab.out" 2> "$tmp/aa-ab.err"
+}
+aa_ab "$ROUNDS"
 rc=$?
+settled=
+if [ $rc -eq 3 ]; then
+	n=$(sed -n 's/.*about \([0-9]*\) rounds a side would settle.*/\1/p' "$tmp/aa-ab.err" | sort -n | tail -n 1)
+	[ "${n:-0}" -gt "$ROUNDS" ] || n=$((ROUNDS + 1))
+	echo "# A/A inconclusive in $ROUNDS rounds ($(grep -c '^not ok' "$tmp/aa-ab/gate.ktap") rows): settled with $n"
+	rm -rf "$tmp/aa-ab"
+	aa_ab "$n"
+	rc=$?
+	settled=", settled with $n rounds a side"
+fi
 if [ ! -e "$tmp/aa-ab/a/profile" ] && [ "$(jq -r .profile "$tmp/aa-ab/ab.json")" = "none: no benchmark's metrics moved" ]; then
 	t_report ok "A/A: nothing moved, so no profiled boot ($(grep -o 'verdict after [0-9.]* s' "$tmp/aa-ab.err"))"
 else
 	t_report fail "A/A: no profiled boot" "$(jq -r .profile "$tmp/aa-ab/ab.json"); $(ls "$tmp/aa-ab/a")"
 fi
 if [ $rc -eq 0 ] && ! grep -q '^not ok' "$tmp/aa-ab/gate.ktap"; then
-	t_report ok "A/A baseline vs baseline: the gate passes (exit 0) in $(( $(date +%s) - start )) s"
+	t_report ok "A/A baseline vs baseline: the gate passes (exit 0)$settled in $(( $(date +%s) - start )) s"
 else
 	t_report fail "A/A baseline vs baseline: the gate passes" \
-		"exit $rc: $(grep '^not ok' "$tmp/aa-ab/gate.ktap" 2>/dev/null | head -n 5; tail -n 3 "$tmp/aa-ab.err")"
+		"exit $rc$settled: $(grep '^not ok' "$tmp/aa-ab/gate.ktap" 2>/dev/null | head -n 5; tail -n 3 "$tmp/aa-ab.err")"
 fi
 
 # --- scripts/aa: noise, thresholds, false positives (leave one out) ---

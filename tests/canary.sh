@@ -6,8 +6,11 @@
 # restore canary at 0). scripts/ladder gates each rung against the shared
 # A side with the committed rules of the quick setting and the kernel's
 # family. Asserted per canary: the gate exits 1, the headline is
-# regressed, nothing off the canary's own paths is flagged or
-# inconclusive; and the A/A rung exits 0.
+# regressed, nothing off the canary's own paths is regressed or improved;
+# and the A/A rung exits 0. The rules allow 1 false flag in 20 A/As
+# (docs/ab.md), always inconclusive so far: at most one of the 6
+# comparisons may carry inconclusive rows off its paths (the A/A rung
+# then exits 3, never 1), reported, not hidden.
 # CANARY_KERNEL picks the kernel (6.1 by default; newest, 7.3, ...), in
 # icount mode (CANARY_MODE to change it), 3 rounds a side, --quick, two
 # guests at once: 21 boots (no profiles: tests/ab.sh has them).
@@ -34,13 +37,15 @@ else
 	exit 1
 fi
 L=$tmp/ladder/ladder.json
+# off-path rows of a rung that are not merely inconclusive
+hard='[.outside[] as $o | select(.inconclusive | index($o) | not) | $o]'
 for c in $canaries; do
 	r=$(jq -c --arg c "$c" '.rungs[] | select(.canary == $c and .k > 0)' "$L")
 	h=$(echo "$r" | jq -r '"\(.headline.id): \(.headline.change_pct | . * 100 | round / 100)% (threshold \(.headline.threshold_pct)%)"')
 	if [ "$(echo "$r" | jq -r '.gate_status')" = 1 ] &&
 		[ "$(echo "$r" | jq -r '.headline.verdict')" = regressed ] &&
-		[ "$(echo "$r" | jq -r '.outside | length')" = 0 ]; then
-		t_report ok "canary $c at k=$(echo "$r" | jq .k): exit 1, headline regressed, $(echo "$r" | jq '.flagged | length') flagged, none off its paths; $h"
+		[ "$(echo "$r" | jq "$hard | length")" = 0 ]; then
+		t_report ok "canary $c at k=$(echo "$r" | jq .k): exit 1, headline regressed, $(echo "$r" | jq '.flagged | length') flagged, none regressed off its paths ($(echo "$r" | jq '.outside | length') inconclusive); $h"
 	else
 		t_report fail "canary $c: exit 1, headline regressed, nothing elsewhere" \
 			"$(echo "$r" | jq -r '"gate \(.gate_status), headline \(.headline.verdict) (\(.headline.reason)), elsewhere: \(.outside)"')"
@@ -49,8 +54,17 @@ done
 r=$(jq -c '.rungs[] | select(.k == 0)' "$L")
 if [ "$(echo "$r" | jq -r .gate_status)" = 0 ] && [ "$(echo "$r" | jq '.flagged | length')" = 0 ]; then
 	t_report ok "A/A rung (every canary off on both sides): exit 0, nothing flagged"
+elif [ "$(echo "$r" | jq -r .gate_status)" = 3 ] &&
+	[ "$(echo "$r" | jq '[.flagged[] as $o | select(.inconclusive | index($o) | not)] | length')" = 0 ]; then
+	t_report ok "A/A rung (every canary off on both sides): exit 3, inconclusive only: $(echo "$r" | jq -c .flagged)"
 else
 	t_report fail "A/A rung passes (exit 0)" "$(echo "$r" | jq -c '{gate_status, flagged, inconclusive}')"
+fi
+n=$(jq '[.rungs[] | select((if .k == 0 then .flagged else .outside end) | length > 0)] | length' "$L")
+if [ "$n" -le 1 ]; then
+	t_report ok "comparisons with inconclusive rows off their paths: $n of $(jq '.rungs | length' "$L") (1 allowed)"
+else
+	t_report fail "at most 1 comparison with rows off its paths" "$(jq -c '[.rungs[] | {canary, k, outside, flagged}]' "$L")"
 fi
 echo "# $(( $(date +%s) - t0 )) s"
 t_done
