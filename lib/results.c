@@ -470,6 +470,11 @@ bool hb_metric_diagnostic(const char *name)
 	       !strcmp(name, "components_within_timer_overhead");
 }
 
+bool hb_metric_tail(const char *name)
+{
+	return !strncmp(name, "p99_", 4);
+}
+
 json_t *hb_report_json(const struct hb_headline *h, const struct hb_plot *p)
 {
 	json_t *hs = json_array(), *ps = json_array();

@@ -103,6 +103,13 @@ json_t *hb_report_json(const struct hb_headline *h, const struct hb_plot *p);
  */
 bool hb_metric_diagnostic(const char *name);
 
+/*
+ * A boot's tail (its p99: of a quick round's samples, nearly the maximum):
+ * its value steps from boot to boot, so the gate decides on its change,
+ * not on how far one stepped boot stretches the interval (docs/compare.md).
+ */
+bool hb_metric_tail(const char *name);
+
 json_t *hb_stats_json(const struct hb_stats *st);
 json_t *hb_metric_json(double value, const char *unit, enum hb_direction dir);
 

@@ -226,7 +226,8 @@ static double rounds_to_settle(const struct hb_cmp *c, double t)
 /*
  * The verdict of a decidable metric: an effect beyond the rule whose
  * interval over boots excludes 1 is a change; an interval within the rule
- * is no change; anything else is undecided.
+ * is no change, and so is a tail's change within it; anything else is
+ * undecided.
  */
 static void decide(struct hb_cmp *c, bool have_th, const char *foreign)
 {
@@ -276,6 +277,12 @@ static void decide(struct hb_cmp *c, bool have_th, const char *foreign)
 		c->verdict = HB_V_UNCHANGED;
 		snprintf(c->reason, sizeof(c->reason), "%+.2f%%, CI [%.4f, %.4f] within %g%%",
 			 c->change, c->lo, c->hi, thr);
+	} else if (c->b->tail && fabs(c->change) <= thr) {
+		/* a tail steps by boot: one stepped boot widens CI, not the change */
+		c->verdict = HB_V_UNCHANGED;
+		snprintf(c->reason, sizeof(c->reason),
+			 "%+.2f%% within %g%% (a tail: CI [%.4f, %.4f] not decisive)",
+			 c->change, thr, c->lo, c->hi);
 	} else {
 		c->verdict = HB_V_INCONCLUSIVE;
 		c->open_bad = lower ? !(c->hi <= 1 + t) : !(c->lo >= 1 - t);

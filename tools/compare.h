@@ -84,6 +84,7 @@ struct hb_metric {
 	const char *op;		/* the benchmark's op: page, access, fork */
 	enum hb_kind kind;
 	bool diagnostic;	/* hb_metric_diagnostic(): reported, never gated */
+	bool tail;		/* hb_metric_tail(): decided on its change */
 	enum hb_direction dir;
 	enum hb_status state;
 	const char *reason;	/* why not ok (from the first such round) */

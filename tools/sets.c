@@ -109,6 +109,7 @@ static struct hb_metric *metric_get(struct hb_set *set, const char *bench,
 	m->params_obj = params_obj;
 	m->op = op;
 	m->diagnostic = hb_metric_diagnostic(name);
+	m->tail = hb_metric_tail(name);
 	m->kind = kind;
 	m->x = calloc(set->nrounds, sizeof(*m->x));
 	m->n = calloc(set->nrounds, sizeof(*m->n));

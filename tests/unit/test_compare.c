@@ -593,6 +593,34 @@ TEST(verdict_floor)
 	mset_free(&b);
 }
 
+/*
+ * A tail (p99) decides on its change: one boot of three 8% high widens the
+ * interval past the rule, but the change is none; two boots high move the
+ * change too, and then the interval that holds 1 leaves it undecided.
+ */
+TEST(verdict_tail_decided_on_its_change)
+{
+	struct mset a, b;
+	struct hb_cmp c;
+
+	mset_make(&a, "icount:quick@7.3", 1, 3, 5, 1000, 0);
+	mset_make(&b, "icount:quick@7.3", 1, 3, 5, 1000, 0);
+	mset_round(&b, 2, 1.08);
+	CHECK(verdict_of(&a, &b, "icount:quick@7.3 x/t:k=0 2\n", &c) == HB_V_INCONCLUSIVE);
+	a.m[0].tail = b.m[0].tail = true;
+	CHECK(verdict_of(&a, &b, "icount:quick@7.3 x/t:k=0 2\n", &c) == HB_V_UNCHANGED);
+	CHECK(c.change == 0 && c.hi > 1.02 && strstr(c.reason, "a tail"));
+	mset_round(&b, 1, 1.08);
+	CHECK(verdict_of(&a, &b, "icount:quick@7.3 x/t:k=0 2\n", &c) == HB_V_INCONCLUSIVE);
+	CHECK(c.change < -2 && c.open_bad);
+	/* every boot high: regressed, as any metric */
+	mset_round(&b, 0, 1.08);
+	CHECK(verdict_of(&a, &b, "icount:quick@7.3 x/t:k=0 2\n", &c) == HB_V_REGRESSED);
+	CHECK(hb_metric_tail("p99_ratio_to_minor_fault") && !hb_metric_tail("ratio_to_minor_fault"));
+	mset_free(&a);
+	mset_free(&b);
+}
+
 /* a difference of two measurements is shown, never gated */
 TEST(verdict_diagnostic_not_gated)
 {
