@@ -32,6 +32,15 @@ if [ -n "$r" ] && [ -f "$r" ]; then
 else
 	t_report fail "a range figure to change" "no '<!-- fig range FILE ... -->' in README.md or docs/"
 fi
+# results/README.md: a set without a NOTE.md, then one that nothing cites
+mkdir -p "$tmp/root/results/zz-planted-20261206" && cp results/README.md "$tmp/root/results/"
+echo '{}' > "$tmp/root/results/zz-planted-20261206/results.json"
+expect_fail "a result set without a NOTE.md: the index check fails" "zz-planted-20261206 has no NOTE.md" \
+	env TABLES_ROOT="$tmp/root" $S/tables --check "$tmp/root/results/README.md"
+printf '# A planted set\n' > "$tmp/root/results/zz-planted-20261206/NOTE.md"
+expect_fail "a result set no page cites: the index check fails" "zz-planted-20261206 is cited nowhere" \
+	env TABLES_ROOT="$tmp/root" $S/tables --check "$tmp/root/results/README.md"
+rm -rf "$tmp/root/results/zz-planted-20261206"
 # a rule's threshold changed in the copy's config/thresholds
 if grep -q '<!-- fig rule config/thresholds tcg:quick@6.1 restore/' README.md docs/*.md; then
 	sed -i 's|^\(tcg:quick@6.1 restore/ns_per_access:fault=exclusive,access=read,order=seq,threads=1,pages=64,cpu_node=0,mem_node=0\) [0-9.]*|\1 99|' \
