@@ -37,8 +37,10 @@ else
 	exit 1
 fi
 L=$tmp/ladder/ladder.json
-# off-path rows of a rung that are not merely inconclusive
-hard='[.outside[] as $o | select(.inconclusive | index($o) | not) | $o]'
+# a rung's rows off its canary's paths (the A/A rung's: every flagged
+# row), and those of them not merely inconclusive
+offpath='(if .k == 0 then .flagged else .outside end)'
+hard="[$offpath[] as \$o | select(.inconclusive | index(\$o) | not) | \$o]"
 for c in $canaries; do
 	r=$(jq -c --arg c "$c" '.rungs[] | select(.canary == $c and .k > 0)' "$L")
 	h=$(echo "$r" | jq -r '"\(.headline.id): \(.headline.change_pct | . * 100 | round / 100)% (threshold \(.headline.threshold_pct)%)"')
@@ -54,13 +56,12 @@ done
 r=$(jq -c '.rungs[] | select(.k == 0)' "$L")
 if [ "$(echo "$r" | jq -r .gate_status)" = 0 ] && [ "$(echo "$r" | jq '.flagged | length')" = 0 ]; then
 	t_report ok "A/A rung (every canary off on both sides): exit 0, nothing flagged"
-elif [ "$(echo "$r" | jq -r .gate_status)" = 3 ] &&
-	[ "$(echo "$r" | jq '[.flagged[] as $o | select(.inconclusive | index($o) | not)] | length')" = 0 ]; then
+elif [ "$(echo "$r" | jq -r .gate_status)" = 3 ] && [ "$(echo "$r" | jq "$hard | length")" = 0 ]; then
 	t_report ok "A/A rung (every canary off on both sides): exit 3, inconclusive only: $(echo "$r" | jq -c .flagged)"
 else
 	t_report fail "A/A rung passes (exit 0)" "$(echo "$r" | jq -c '{gate_status, flagged, inconclusive}')"
 fi
-n=$(jq '[.rungs[] | select((if .k == 0 then .flagged else .outside end) | length > 0)] | length' "$L")
+n=$(jq "[.rungs[] | select($offpath | length > 0)] | length" "$L")
 if [ "$n" -le 1 ]; then
 	t_report ok "comparisons with inconclusive rows off their paths: $n of $(jq '.rungs | length' "$L") (1 allowed)"
 else
